@@ -34,7 +34,8 @@ MapOpt = Annotated[str | None, typer.Option("--map", "-m", help="A shipped map n
                                             "Default: the priors file's map, else deceptive-alignment.")]
 PriorsOpt = Annotated[list[str] | None, typer.Option(
     "--priors", "-p", help="A shipped priors name or a priors file; repeat to layer files (later ones "
-                           "override earlier ones). Default: wheaton.")]
+                           "override earlier ones). Default: the map's own priors "
+                           "(wheaton for the deceptive-alignment maps).")]
 TargetOpt = Annotated[str | None, typer.Option("--target", "-t", help="The node to estimate. "
                                                "Default: the map's target.")]
 ThresholdOpt = Annotated[float | None, typer.Option(help="The claim under test is P(target) < "
@@ -100,7 +101,14 @@ def select(map_name: str | None, priors_names: list[str] | None):  # noqa: ANN20
     """Load the selected map and the layered priors, resolving defaults as formats.md section 4 says."""
     from argmap.priors import combine
 
-    amap, files = load_files(map_name, priors_names or [DEFAULT_PRIORS], last_names_map=True)
+    if priors_names:
+        amap, files = load_files(map_name, priors_names, last_names_map=True)
+    else:
+        from argmap.maps import load_map
+        from argmap.priors import load_priors_file
+
+        amap = load_map(map_name or DEFAULT_MAP)
+        files = [load_priors_file(amap.default_priors or DEFAULT_PRIORS)]
     return amap, combine(files, amap)
 
 
@@ -158,7 +166,7 @@ def estimate(
     if as_json:
         typer.echo(estimate_json(result, amap))
     else:
-        estimate_report(result, amap, console())
+        estimate_report(result, amap, console(), pri)
 
 
 @app.command()

@@ -114,6 +114,8 @@ class ArgumentMap:
     lever: str | None = None  # a premise whose effect on the target the report shows
     conditionals: tuple[Conditional, ...] = ()
     includes: tuple[str, ...] = ()  # ids of the maps this one includes
+    group_titles: dict[str, str] = field(default_factory=dict)  # a group id's title in reports
+    default_priors: str | None = None  # the priors file used when the user names none
 
     @cached_property
     def parameters(self) -> dict[str, Parameter]:
@@ -141,6 +143,27 @@ class ArgumentMap:
         if not 0 < threshold < 1:
             raise MapError(f"--threshold {threshold}: must lie strictly between 0 and 1")
         return target, threshold
+
+    def group_title(self, group: str | None) -> str:
+        """The title of a node group for reports: the map's own, else the id capitalised."""
+        group = group or "other"
+        return self.group_titles.get(group, group.capitalize())
+
+    def with_nodes(self, extra: list[Claim]) -> ArgumentMap:
+        """A copy of the map with extra derived nodes (no new parameters) for an analysis to ask about."""
+        claims = dict(self.claims)
+        graph = self.graph.copy()
+        for c in extra:
+            if c.id in claims or c.parameters:
+                raise ValueError(f"{c.id}: an extra node must be new and have no parameters")
+            claims[c.id] = c
+            graph.add_node(c.id)
+            graph.add_edges_from((p, c.id) for p in c.parents)
+        return ArgumentMap(id=self.id, title=self.title, target=self.target, threshold=self.threshold,
+                           claims=claims, targets=self.targets, source=self.source, path=self.path,
+                           graph=graph, lever=self.lever, conditionals=self.conditionals,
+                           includes=self.includes, group_titles=self.group_titles,
+                           default_priors=self.default_priors)
 
     def check_node(self, node: str, what: str = "--target") -> None:
         """Raise a clear error when ``node`` is not a node of this map."""
@@ -189,6 +212,8 @@ def _models():  # pydantic is imported on first use, not at CLI start-up
         targets: list[str] | None = None
         threshold: float = 0.01
         lever: str | None = None
+        priors: str | None = None
+        groups: dict[str, str] = {}
         conditional: list[ConditionalFile] = []
         node: list[NodeFile] = []
 
@@ -210,7 +235,7 @@ def _models():  # pydantic is imported on first use, not at CLI start-up
 
 
 MAP_KEYS = {"": ["id", "title", "source", "include", "target", "targets", "threshold", "lever",
-                 "conditional", "node"],
+                 "priors", "groups", "conditional", "node"],
             "node": ["id", "claim", "short", "section", "group", "given", "all", "any", "not", "chance"],
             "conditional": ["id", "label", "numerator", "denominator"]}
 MAX_INCLUDE_DEPTH = 8
@@ -237,6 +262,15 @@ def shipped_parameters() -> frozenset[str]:
     return frozenset().union(*(load_map(name).parameters for name in shipped_names(MAPS_DIR)))
 
 
+@cache
+def shipped_nodes() -> frozenset[str]:
+    """The node and conditional ids of every shipped map (what a statement may be about)."""
+    from argmap.resources import shipped_names
+
+    maps = [load_map(name) for name in shipped_names(MAPS_DIR)]
+    return frozenset().union(*(set(m.claims) | {c.id for c in m.conditionals} for m in maps))
+
+
 def parse_map(data: dict, path: Path | str = "<map>", _seen: tuple[Path, ...] = ()) -> ArgumentMap:
     """Validate the parsed TOML of a map file into an :class:`ArgumentMap`."""
     from pydantic import ValidationError
@@ -251,11 +285,14 @@ def parse_map(data: dict, path: Path | str = "<map>", _seen: tuple[Path, ...] = 
         raise validation_failure(Path(str(path)), exc, MAP_KEYS, raw_nodes) from None
     claims: dict[str, Claim] = {}
     includes: tuple[str, ...] = ()
+    group_titles: dict[str, str] = {}
     if mf.include is not None:
         base = Path(str(path)).parent if Path(str(path)).is_file() else None
         inner = load_map(mf.include, base, _seen)
         claims.update(inner.claims)
         includes = (*inner.includes, inner.id)
+        group_titles.update(inner.group_titles)
+    group_titles.update(mf.groups)
     for i, n in enumerate(mf.node):
         key = f"{path}: node[{i}] ({n.id})"
         if n.id in claims:
@@ -299,7 +336,8 @@ def parse_map(data: dict, path: Path | str = "<map>", _seen: tuple[Path, ...] = 
     return ArgumentMap(id=mf.id, title=mf.title, source=mf.source, target=mf.target,
                        threshold=mf.threshold, claims=claims, targets=targets,
                        path=Path(str(path)), graph=graph, lever=mf.lever,
-                       conditionals=tuple(conditionals), includes=includes)
+                       conditionals=tuple(conditionals), includes=includes, group_titles=group_titles,
+                       default_priors=mf.priors)
 
 
 def _claim(n, key: str) -> Claim:

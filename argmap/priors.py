@@ -20,8 +20,9 @@ from argmap.resources import priors_dir, resolve
 
 MAX_EXTENDS_DEPTH = 16
 SHAPES = ("beta", "mean", "ci90", "phrase", "value")
-ENTRY_KEYS = ("beta", "mean", "n", "sd", "ci90", "phrase", "value", "lexicon", "why", "source")
-FILE_KEYS = ("name", "description", "map", "extends", "lexicon", "priors", "evidence")
+ENTRY_KEYS = ("beta", "mean", "n", "sd", "ci90", "phrase", "value", "lexicon", "why", "source", "quote",
+              "unstated", "logical")
+FILE_KEYS = ("name", "description", "map", "extends", "lexicon", "priors", "evidence", "statement")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,20 @@ class Prior:
     why: str | None = None
     source: str | None = None
     origin: str = ""  # the priors file (name or path) it came from
+    quote: str | None = None  # the source's own words, verbatim, that the prior reads
+    unstated: bool = False  # the source says nothing here: the prior stands in for that silence
+    logical: str | None = None  # the implication that fixes the value, in words
+
+    @property
+    def provenance(self) -> str:
+        """Where the number comes from: ``quote``, ``logical``, ``unstated`` or ``none given``."""
+        if self.unstated:
+            return "unstated"
+        if self.logical:
+            return "logical"
+        if self.quote:
+            return "quote"
+        return "none given"
 
     @property
     def fixed(self) -> bool:
@@ -75,6 +90,7 @@ class PriorsFile:
     map: str | None = None
     evidence: tuple[dict, ...] = ()
     chain: tuple[str, ...] = ()  # the files it extends, outermost first
+    statements: tuple[Any, ...] = ()  # its own [[statement]] entries (not inherited through extends)
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,7 @@ class Priors:
     entries: dict[str, Prior]
     files: tuple[PriorsFile, ...] = field(default=(), repr=False)
     evidence: tuple[Any, ...] = ()  # Evidence entries of the files, checked against the map
+    statements: tuple[Any, ...] = ()  # the files' statements about this map's derived nodes
 
     @property
     def uncertain(self) -> list[str]:
@@ -99,7 +116,7 @@ class Priors:
         """A copy with some priors replaced (used by analyses that move one parameter)."""
         entries = dict(self.entries)
         entries.update(changes)
-        return Priors(self.names, entries, self.files, self.evidence)
+        return Priors(self.names, entries, self.files, self.evidence, self.statements)
 
 
 def _quote(pid: str) -> str:
@@ -137,10 +154,16 @@ def _parse_prior(pid: str, raw: Any, lexicon: str, origin: str) -> Prior:
     unknown = [k for k in raw if k not in ENTRY_KEYS]
     if unknown:
         raise ValueError(f"unknown key {unknown[0]!r}; {did_you_mean(unknown[0], ENTRY_KEYS)}")
-    why, source = raw.get("why"), raw.get("source")
-    for name, text in (("why", why), ("source", source)):
-        if text is not None and not isinstance(text, str):
-            raise ValueError(f"{name} must be text")
+    why, source, quote, logical = (raw.get(k) for k in ("why", "source", "quote", "logical"))
+    for name, text in (("why", why), ("source", source), ("quote", quote), ("logical", logical)):
+        if text is not None and (not isinstance(text, str) or not text.strip()):
+            raise ValueError(f"{name} must be non-empty text")
+    unstated = raw.get("unstated", False)
+    if not isinstance(unstated, bool):
+        raise ValueError("unstated must be true or false")
+    if unstated and (quote or logical):
+        raise ValueError("unstated = true says the source is silent, so it cannot also give a quote "
+                         "or a logical link; remove one")
     shapes = [s for s in SHAPES if s in raw]
     if len(shapes) != 1:
         found = ", ".join(shapes) if shapes else "none"
@@ -151,11 +174,15 @@ def _parse_prior(pid: str, raw: Any, lexicon: str, origin: str) -> Prior:
         raise ValueError(f"n and sd go with mean, not with {shape}; remove them")
     if shape != "phrase" and "lexicon" in raw:
         raise ValueError("lexicon goes with phrase only; remove it")
-    common = dict(why=why, source=source, origin=origin)
+    if logical and shape != "value":
+        raise ValueError("logical names the implication that fixes a value, so it goes with "
+                         "value = 0 or value = 1; remove it or give the value")
+    common = dict(why=why, source=source, origin=origin, quote=quote, unstated=unstated, logical=logical)
     if shape == "phrase":
         if not isinstance(raw["phrase"], str):
             raise ValueError("phrase must be text, e.g. \"very unlikely\"")
-        return _phrase(pid, raw["phrase"], raw.get("lexicon", lexicon), why, source, origin)
+        return _phrase(pid, raw["phrase"], raw.get("lexicon", lexicon), origin=origin,
+                       **{k: v for k, v in common.items() if k != "origin"})
     if shape == "value":
         v = _number(raw["value"], "value")
         if not 0 <= v <= 1:
@@ -190,8 +217,8 @@ def _parse_prior(pid: str, raw: Any, lexicon: str, origin: str) -> Prior:
     return Prior(pid, f"mean {mean:g}, sd {sd:g}", a=a, b=b, **common)
 
 
-def _phrase(pid: str, phrase: str, lexicon: str, why: str | None, source: str | None,
-            origin: str) -> Prior:
+def _phrase(pid: str, phrase: str, lexicon: str, why: str | None = None, source: str | None = None,
+            origin: str = "", **extra: Any) -> Prior:
     if not isinstance(lexicon, str):
         raise ValueError("lexicon must be a name such as \"ipcc\"")
     try:
@@ -199,7 +226,7 @@ def _phrase(pid: str, phrase: str, lexicon: str, why: str | None, source: str | 
     except ArgmapError as exc:
         raise ValueError(str(exc)) from None
     return Prior(pid, f'phrase "{reading.phrase}" ({lexicon})', a=reading.a, b=reading.b,
-                 why=why, source=source or reading.basis, origin=origin)
+                 why=why, source=source or reading.basis, origin=origin, **extra)
 
 
 def load_priors_file(name_or_path: str | Path, base: Path | None = None,
@@ -243,8 +270,15 @@ def load_priors_file(name_or_path: str | Path, base: Path | None = None,
     for pid, raw in priors.items():
         entries[pid] = parse_prior(pid, raw, shown, lexicon)
     own_evidence = tuple(dict(e, _file=str(path)) for e in evidence)
+    raw_statements = data.get("statement", [])
+    if not isinstance(raw_statements, list):
+        raise FileFormatError(f"{shown}: statement: must be [[statement]] tables")
+    from argmap.statements import parse_statement
+
+    statements = tuple(parse_statement(raw, shown, i) for i, raw in enumerate(raw_statements))
     return PriorsFile(name=label, path=path, entries=entries, description=data.get("description", ""),
-                      map=data.get("map"), evidence=inherited_evidence + own_evidence, chain=chain)
+                      map=data.get("map"), evidence=inherited_evidence + own_evidence, chain=chain,
+                      statements=statements)
 
 
 def combine(files: list[PriorsFile], amap: ArgumentMap, known: frozenset[str] | None = None) -> Priors:
@@ -276,9 +310,13 @@ def combine(files: list[PriorsFile], amap: ArgumentMap, known: frozenset[str] | 
     entries = {pid: merged[pid] for pid in amap.parameters}
     from argmap.evidence import check_evidence, parse_evidence
 
+    from argmap.maps import shipped_nodes
+    from argmap.statements import check_statements
+
     evidence = [parse_evidence(raw, raw["_file"], i) for f in files for i, raw in enumerate(f.evidence)]
+    statements = check_statements([s for f in files for s in f.statements], amap, shipped_nodes())
     return Priors(names=tuple(f.name for f in files), entries=entries, files=tuple(files),
-                  evidence=tuple(check_evidence(evidence, amap)))
+                  evidence=tuple(check_evidence(evidence, amap)), statements=statements)
 
 
 def load_priors(*names: str | Path, amap: ArgumentMap) -> Priors:

@@ -15,9 +15,6 @@ from argmap.analyses.estimate import Estimate, Summary
 from argmap.analyses.sensitivity import Sensitivity
 from argmap.maps import ArgumentMap
 
-GROUP_TITLES = {"scope": "Scope (the post's assumptions)", "pre-training": "Pre-training path",
-                "fine-tuning": "Fine-tuning path", "cruxes": "Cruxes the post leaves implicit",
-                "targets": "Targets"}
 
 
 def pct(x: float | None, digits: int = 3) -> str:
@@ -64,6 +61,30 @@ def verdict(est: Estimate, amap: ArgumentMap) -> str:
             f"{ratio:.1f}x the threshold; only {below}.")
 
 
+def unstated_warning(est: Estimate, node: str | None = None) -> str | None:
+    """The line naming unstated priors a result rests on (first-order index above 0.05), if any."""
+    found = est.unstated_drivers_of(node or est.target)
+    if not found:
+        return None
+    named = ", ".join(f"{pid} (S1 {s1:.2f})" for pid, s1 in found)
+    whose = "This result rests" if node in (None, est.target) else f"P({node}) rests"
+    return (f"{whose} on parameters the author never stated: {named}. Their priors are marked "
+            f"unstated in {', '.join(est.priors)}: stand-ins for silence, not beliefs.")
+
+
+def main_driver(est: Estimate, amap: ArgumentMap, priors: Any = None) -> str | None:
+    """One line on the parameter that carries most of the spread of P(target), and its basis."""
+    if not est.drivers or est.drivers[0][1] < 0.25:
+        return None
+    pid, s1, basis = est.drivers[0]
+    prior = priors.entries.get(pid) if priors is not None else None
+    how = {"quote": f"read from the words \"{prior.quote}\"" if prior is not None and prior.quote else
+           "read from a quote", "logical": "a logical link", "unstated": "unstated by the source",
+           "none given": "no basis given"}[basis]
+    spec = f" as {prior.spec}" if prior is not None else ""
+    return (f"{s1:.0%} of the spread of P(target) comes from one parameter, {pid}{spec} ({how}).")
+
+
 def estimate_json(est: Estimate, amap: ArgumentMap) -> str:
     """The JSON object of formats.md section 5 (plus ``targets``, ``holds`` and ``verdict``)."""
     doc: dict[str, Any] = {
@@ -76,7 +97,13 @@ def estimate_json(est: Estimate, amap: ArgumentMap) -> str:
         "node_draws": est.node_sample,
         "holds": est.holds,
         "verdict": verdict(est, amap),
+        "drivers": [{"parameter": pid, "s1": s1, "basis": basis} for pid, s1, basis in est.drivers],
+        "unstated_drivers": {n: [pid for pid, _ in est.unstated_drivers_of(n)] for n in est.targets},
+        "warnings": [w for w in (unstated_warning(est, n) for n in est.targets) if w],
     }
+    if est.routes:
+        doc["routes"] = [{"node": g.node, "title": g.title, "mean": g.mean, "adds": g.adds,
+                          "routes": [asdict(r) for r in g.routes]} for g in est.routes]
     if est.conditionals:
         doc["conditionals"] = {k: dict(asdict(v), label=next(c.label for c in amap.conditionals if c.id == k))
                                for k, v in est.conditionals.items()}
@@ -111,7 +138,7 @@ def _summary_rows(summaries: dict[str, Summary], threshold: float) -> list[tuple
     ]
 
 
-def estimate_report(est: Estimate, amap: ArgumentMap, console: Any) -> None:
+def estimate_report(est: Estimate, amap: ArgumentMap, console: Any, priors: Any = None) -> None:
     """Print the rich report of an estimate (prior and posterior side by side with evidence)."""
     from rich.table import Table
     from rich.text import Text
@@ -130,6 +157,12 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any) -> None:
     console.print()
     style = "bold green" if est.holds else "bold red"
     console.print(Text(("✓ " if est.holds else "✗ ") + verdict(est, amap), style=style))
+    driver = main_driver(est, amap, priors)
+    if driver:
+        console.print(Text(driver))
+    warning = unstated_warning(est)
+    if warning:
+        console.print(Text("⚠ " + warning, style="yellow"))
     console.print()
     what = "before and after the evidence" if updated else "over the priors' uncertainty"
     title = f"P(target) {what} (claim under test: {claim_under_test(est.threshold)})"
@@ -149,8 +182,12 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any) -> None:
     for label, cells in _summary_rows({str(i): s for i, (_, s) in enumerate(columns)}, est.threshold):
         table.add_row(label, *cells)
     console.print(table)
+    for node in est.targets:
+        if node != est.target and unstated_warning(est, node):
+            console.print(Text("⚠ " + unstated_warning(est, node), style="yellow"))
     if updated:
         _diagnostics_lines(est, console)
+    _routes_table(est, amap, console)
     _extras_table(est, amap, console)
     nodes = Table(title="Every claim: P(claim) over the priors' uncertainty" if not updated else
                   "Every claim: P(claim), prior mean and posterior", title_justify="left")
@@ -164,7 +201,7 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any) -> None:
     for node, claim in amap.claims.items():
         groups.setdefault(claim.group or "other", []).append(node)
     for g, members in groups.items():
-        nodes.add_row(f"[bold]{GROUP_TITLES.get(g, g.capitalize())}[/]", *[""] * (4 if updated else 3))
+        nodes.add_row(f"[bold]{amap.group_title(g)}[/]", *[""] * (4 if updated else 3))
         for node in members:
             s = est.nodes[node]
             prior = [pct(est.prior_nodes[node].mean)] if updated else []
@@ -174,6 +211,40 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any) -> None:
     if est.node_sample < est.draws:
         console.print(f"[dim]Prior node intervals use the first {est.node_sample:,} draws; means and "
                       "the targets use all of them.[/]")
+
+
+def _routes_table(est: Estimate, amap: ArgumentMap, console: Any) -> None:
+    """The target's routes, grouped (the post's own, then objections), with what each adds."""
+    if not est.routes:
+        return
+    from rich.table import Table
+
+    when = " (posterior)" if est.prior_result is not None else ""
+    table = Table(title=f"Routes to {amap.claims[est.target].label}{when}", title_justify="left")
+    table.add_column("route", no_wrap=True, overflow="ellipsis", max_width=30)
+    table.add_column("id", style="dim", no_wrap=True, overflow="ellipsis", max_width=20)
+    table.add_column("P(route)", justify="right", no_wrap=True, min_width=8)
+    table.add_column("90% interval", justify="right", no_wrap=True, min_width=17)
+    table.add_column("adds", justify="right", no_wrap=True, min_width=10)
+    grouped = len(est.routes) > 1
+    for g in est.routes:
+        if grouped:
+            table.add_row(f"[bold]{g.title}[/]", g.node, f"[bold]{pct(g.mean)}[/]", "",
+                          f"[bold]{_pts(g.adds)}[/]")
+        for r in g.routes:
+            table.add_row(("  " if grouped else "") + r.label, r.node, pct(r.mean),
+                          interval(r.p05, r.p95), _pts(r.adds))
+    console.print(table)
+    console.print("[dim]adds: how much lower E[P(target)] would be without that route (or group), "
+                  "exactly; overlaps between routes are counted once.[/]")
+
+
+def _pts(x: float) -> str:
+    """Percentage points, with enough digits for small contributions."""
+    v = 100 * x
+    if v == 0:
+        return "0 pts"
+    return f"{v:.3g} pts" if abs(v) >= 0.001 else f"{v:.1e} pts"
 
 
 def _extras_table(est: Estimate, amap: ArgumentMap, console: Any) -> None:
@@ -411,6 +482,9 @@ def toml_key(pid: str) -> str:
 def prior_entry(prior: Any) -> str:
     """One prior as an inline TOML table that reads back to the same distribution."""
     why = f", why = {json.dumps(prior.why)}" if prior.why else ""
+    why += f", quote = {json.dumps(prior.quote)}" if prior.quote else ""
+    why += f", logical = {json.dumps(prior.logical)}" if prior.logical else ""
+    why += ", unstated = true" if prior.unstated else ""
     if prior.value is not None:
         return f"{{ value = {prior.value!r}{why} }}"
     if prior.spec.startswith("phrase "):
@@ -464,9 +538,12 @@ def priors_table(priors: Any, amap: ArgumentMap, console: Any) -> None:
     table.add_column("mean", justify="right", no_wrap=True)
     table.add_column("90% interval", justify="right", no_wrap=True)
     table.add_column("from", overflow="fold", max_width=16)
+    table.add_column("basis", overflow="fold", max_width=30)
     for pid, p in priors.entries.items():
         label = amap.claims[amap.parameters[pid].node].label
         iv = "fixed" if p.fixed else f"{p.ppf(0.05):.3g}–{p.ppf(0.95):.3g}"
         origin = str(p.origin).rsplit("/", 1)[-1]
-        table.add_row(f"{label}\n[dim]{pid}[/]", p.spec, f"{p.mean:.3g}", iv, origin)
+        basis = {"quote": f"\"{p.quote}\"", "logical": f"logical: {p.logical}",
+                 "unstated": "[yellow]unstated: the source is silent[/]"}.get(p.provenance, "")
+        table.add_row(f"{label}\n[dim]{pid}[/]", p.spec, f"{p.mean:.3g}", iv, origin, basis)
     console.print(table)

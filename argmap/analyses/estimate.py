@@ -23,6 +23,7 @@ from argmap.priors import Priors
 MAX_DRAWS = 10_000_000
 CHUNK = 250_000  # draws per compiled call: ~100 MB of arrays for the shipped map
 KEEP = 1_000_000  # draws of every variable kept for node intervals and the InferenceData
+UNSTATED_S1 = 0.05  # an unstated prior with a larger first-order index is named under the verdict
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,26 @@ class Estimate:
     posterior: Any = field(default=None, repr=False, compare=False)
     conditionals: dict[str, Interval] = field(default_factory=dict)  # the map's [[conditional]]s
     lever: Lever | None = None
+    routes: tuple[Any, ...] = ()  # RouteGroups of the target, when it is `any` of several routes
+    # for each headline node: every uncertain parameter's first-order Sobol index on P(node) under
+    # the priors, and where its number comes from ('quote', 'logical', 'unstated', 'none given'),
+    # largest first
+    drivers_by_target: dict[str, tuple[tuple[str, float, str], ...]] = field(default_factory=dict)
+
+    @property
+    def drivers(self) -> tuple[tuple[str, float, str], ...]:
+        """The target's parameters by first-order index, largest first, with their basis."""
+        return self.drivers_by_target.get(self.target, ())
+
+    def unstated_drivers_of(self, node: str) -> tuple[tuple[str, float], ...]:
+        """Priors marked unstated whose first-order index on P(node) exceeds 0.05."""
+        return tuple((pid, s1) for pid, s1, basis in self.drivers_by_target.get(node, ())
+                     if basis == "unstated" and s1 > UNSTATED_S1)
+
+    @property
+    def unstated_drivers(self) -> tuple[tuple[str, float], ...]:
+        """Priors marked unstated whose first-order index on the target exceeds 0.05."""
+        return self.unstated_drivers_of(self.target)
 
     @cached_property
     def idata(self) -> Any:
@@ -225,10 +246,20 @@ def estimate(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
     kept_draws.update({node_var(n): x for n, x in kept_nodes.items()})
     values = {pid: (p.value if p.fixed else kept_params[pid]) for pid, p in priors.entries.items()}
     conditionals, lever = map_extras(amap, target, values, priors.means())
+    from argmap.analyses.routes import routes
+    from argmap.analyses.sensitivity import first_order_indices
+
+    drivers = {}
+    for node in headline:
+        s1 = first_order_indices(amap, priors, node, moments[node].sd ** 2)
+        drivers[node] = tuple(sorted(((pid, v, priors.entries[pid].provenance) for pid, v in s1.items()),
+                                     key=lambda d: (-d[1], d[0])))
     prior = Estimate(map=amap.id, priors=priors.names, target=target, threshold=threshold,
                      draws=draws, seed=seed, result=targets[target], targets=targets,
                      nodes=node_summaries, node_sample=kept, kept=kept_draws,
-                     conditionals=conditionals, lever=lever)
+                     conditionals=conditionals, lever=lever,
+                     routes=routes(amap, target, values, priors.means(), kept_nodes),
+                     drivers_by_target=drivers)
     if not evidence:
         return prior
     from argmap.analyses.update import update

@@ -198,3 +198,24 @@ def _joint(expected: Callable[[dict], float], means: dict[str, float], uncertain
             k = math.exp(logk)
             return JointShift(k, direction, moved(k))
     return JointShift(None, direction, {})
+
+
+def first_order_indices(amap: ArgumentMap, priors: Priors, target: str, variance: float) -> dict[str, float]:
+    """Each uncertain parameter's first-order Sobol index on P(target), exactly up to ``variance``.
+
+    P(target) is multilinear, so with the other parameters integrated out it is affine in one
+    parameter theta_i: E[P | theta_i] = c + theta_i * (P(theta_i = 1) - P(theta_i = 0)) at the other
+    prior means. Its variance, the numerator of S1, is therefore Var(theta_i) times that slope squared:
+    two circuit evaluations, no sampling. ``variance`` is Var(P(target)), from the draws.
+    """
+    if not variance > 0:
+        return {pid: 0.0 for pid in priors.uncertain}
+    circuit = circuit_for(amap)
+    means = priors.means()
+    out = {}
+    for pid in priors.uncertain:
+        p = priors.entries[pid]
+        at = {v: float(evaluate(circuit, {**means, pid: v}, nodes=[target])[target]) for v in (0.0, 1.0)}
+        var = p.a * p.b / ((p.a + p.b) ** 2 * (p.a + p.b + 1))
+        out[pid] = min(1.0, var * (at[1.0] - at[0.0]) ** 2 / variance)
+    return out

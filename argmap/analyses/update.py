@@ -81,9 +81,11 @@ def update(prior: Estimate, amap: ArgumentMap, priors: Priors, evidence: tuple, 
     diagnostics = _diagnostics(idata, az, chains, tune, draws)
     flat = {k: (np.asarray(v).ravel() if np.ndim(v) else v) for k, v in values.items()}
     conditionals, lever = map_extras(amap, prior.target, flat, None)
+    from argmap.analyses.routes import routes
+
     return dataclasses.replace(
         prior, result=targets[prior.target], targets=targets, nodes=nodes,
-        conditionals=conditionals, lever=lever,
+        conditionals=conditionals, lever=lever, routes=routes(amap, prior.target, flat, None),
         prior_result=prior.result, prior_targets=prior.targets, prior_nodes=prior.nodes,
         diagnostics=diagnostics, evidence=tuple(evidence), posterior=idata)
 
