@@ -164,7 +164,7 @@ def estimate(
     except ArgmapError as exc:
         fail(str(exc))
     if as_json:
-        typer.echo(estimate_json(result, amap))
+        typer.echo(estimate_json(result, amap, pri))
     else:
         estimate_report(result, amap, console(), pri)
 
@@ -381,23 +381,24 @@ def _write_priors(output: Path, amap, base, force: bool, answers: dict | None = 
     return len(entries)
 
 
-FromOpt = Annotated[str, typer.Option("--from", help="The priors file to start from (shipped name or path).")]
+FromOpt = Annotated[str | None, typer.Option("--from", help="The priors file to start from (shipped name "
+                                                  "or path). Default: the map's own priors.")]
 
 
 @priors_app.command("init")
 def priors_init(
     output: Annotated[Path, typer.Argument(help="The priors file to create (.toml).", dir_okay=False)],
-    start: FromOpt = "wheaton",
+    start: FromOpt = None,
     map_name: MapOpt = None,
     force: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
 ) -> None:
     """Create a priors file listing every parameter of a map, to edit (never overwrites without --force)."""
     try:
-        amap, pri = select(map_name, [start])
+        amap, pri = select(map_name, [start] if start else None)
         n = _write_priors(output, amap, pri, force)
     except ArgmapError as exc:
         fail(str(exc))
-    typer.echo(f"Wrote {output}: {n} parameters of map {amap.id}, starting from {start}.")
+    typer.echo(f"Wrote {output}: {n} parameters of map {amap.id}, starting from {', '.join(pri.names)}.")
 
 
 @priors_app.command("check")
@@ -431,7 +432,7 @@ def priors_check(
 @app.command()
 def elicit(
     output: Annotated[Path, typer.Argument(help="The priors file to write (.toml).", dir_okay=False)],
-    start: FromOpt = "wheaton",
+    start: FromOpt = None,
     map_name: MapOpt = None,
     force: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
 ) -> None:
@@ -447,7 +448,7 @@ def elicit(
 
     try:
         check_writable(output, ".toml", force)
-        amap, pri = select(map_name, [start])
+        amap, pri = select(map_name, [start] if start else None)
     except ArgmapError as exc:
         fail(str(exc))
     answers = {}

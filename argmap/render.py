@@ -52,7 +52,7 @@ def verdict(est: Estimate, amap: ArgumentMap) -> str:
     if est.prior_result is not None:
         label = f"{label} | evidence"
     ratio = r.mean / est.threshold
-    below = f"{r.prob_below_threshold:.0%} of draws fall below {level(est.threshold)}"
+    below = f"{r.prob_below_threshold:.1%} of draws fall below {level(est.threshold)}"
     if est.holds:
         margin = f"{1 / ratio:.1f}x below the threshold" if ratio > 0 else "below any threshold"
         return (f"\"{claim}\" survives these priors: the expected P({label}) is {pct(r.mean)}, "
@@ -85,7 +85,30 @@ def main_driver(est: Estimate, amap: ArgumentMap, priors: Any = None) -> str | N
     return (f"{s1:.0%} of the spread of P(target) comes from one parameter, {pid}{spec} ({how}).")
 
 
-def estimate_json(est: Estimate, amap: ArgumentMap) -> str:
+def statement_checks(est: Estimate, priors: Any) -> list[dict[str, Any]]:
+    """Each statement the priors files make about this map, beside what the priors give for it."""
+    out = []
+    for st in getattr(priors, "statements", ()):
+        if st.node in est.conditionals:
+            value = est.conditionals[st.node].value
+        elif st.node in est.targets:
+            value = est.targets[st.node].mean
+        else:
+            value = est.nodes[st.node].mean
+        out.append({"node": st.node, "statement": st.describe(), "quote": st.quote, "source": st.source,
+                    "file": st.origin, "value": value, "holds": st.holds(value)})
+    return out
+
+
+def statement_line(check: dict[str, Any]) -> str:
+    """One line: what a file states about a node, and what its priors give there."""
+    quote = f" (\"{check['quote']}\")" if check["quote"] else ""
+    where = "inside" if check["holds"] else "outside"
+    return (f"Stated in {check['file']}: {check['statement']}{quote}. These priors give "
+            f"{pct(check['value'])}, {where} the statement.")
+
+
+def estimate_json(est: Estimate, amap: ArgumentMap, priors: Any = None) -> str:
     """The JSON object of formats.md section 5 (plus ``targets``, ``holds`` and ``verdict``)."""
     doc: dict[str, Any] = {
         "map": est.map, "priors": list(est.priors), "target": est.target,
@@ -100,6 +123,7 @@ def estimate_json(est: Estimate, amap: ArgumentMap) -> str:
         "drivers": [{"parameter": pid, "s1": s1, "basis": basis} for pid, s1, basis in est.drivers],
         "unstated_drivers": {n: [pid for pid, _ in est.unstated_drivers_of(n)] for n in est.targets},
         "warnings": [w for w in (unstated_warning(est, n) for n in est.targets) if w],
+        "statements": statement_checks(est, priors),
     }
     if est.routes:
         doc["routes"] = [{"node": g.node, "title": g.title, "mean": g.mean, "adds": g.adds,
@@ -157,6 +181,8 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any, priors: Any 
     console.print()
     style = "bold green" if est.holds else "bold red"
     console.print(Text(("✓ " if est.holds else "✗ ") + verdict(est, amap), style=style))
+    for check in statement_checks(est, priors):
+        console.print(Text(statement_line(check)))
     driver = main_driver(est, amap, priors)
     if driver:
         console.print(Text(driver))

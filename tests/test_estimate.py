@@ -53,7 +53,8 @@ def test_agnostic_priors(cli) -> None:
 
 
 def test_personal_file_extends_wheaton_and_override_changes_result(cli, write) -> None:
-    path = write("mine.toml", priors_text({"opposed_optimisation": {"beta": [1, 99]}},
+    path = write("mine.toml", priors_text({"opposed_optimisation": {"beta": [1, 99]},
+                                           "da_ft_base_goal_first": {"beta": [1, 99]}},
                                           name="mine", extends="wheaton"))
     base = run_json(cli, "--draws", "20000")
     mine = run_json(cli, "--priors", str(path), "--draws", "20000")
@@ -86,7 +87,8 @@ def test_rich_report_shows_verdict_targets_and_paths(cli) -> None:
     assert r.exit_code == 0, r.stderr
     out = r.stdout
     assert '"<1%"' in out and ("does not survive" in out or "survives" in out)
-    for text in ("deceptive_alignment_prosaic", "deceptive_alignment", "Pre-training path",
-                 "Fine-tuning path", "Cruxes", "mean ± mcse", "exact mean", "90% interval"):
+    for text in ("deceptive_alignment_prosaic", "deceptive_alignment", "Pre-training route",
+                 "Fine-tuning route", "An objection the post answers", "Routes to", "adds",
+                 "mean ± mcse", "exact mean", "90% interval"):
         assert text in out, text
     assert max(len(line) for line in out.splitlines()) <= 100

@@ -198,7 +198,7 @@ def test_shipped_evidence_files_are_valid_and_documented(name: str) -> None:
     from argmap.evidence import check_evidence
 
     entries = load_evidence_file(name)
-    check_evidence(entries, load_map("deceptive-alignment"))
+    check_evidence(entries, load_map("deceptive-alignment-objections"))
     text = (priors_dir() / "evidence" / f"{name}.toml").read_text()
     assert "Mapping." in text and "Caveats" in text
     for e in entries:
@@ -208,7 +208,8 @@ def test_shipped_evidence_files_are_valid_and_documented(name: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", shipped_names(priors_dir() / "evidence"))
 def test_shipped_evidence_runs_on_the_shipped_map(cli, name: str) -> None:
-    r = cli("estimate", "--evidence", name, "--json", "--draws", "10000")
+    r = cli("estimate", "--map", "deceptive-alignment-objections", "--evidence", name, "--json",
+            "--draws", "10000")
     assert r.exit_code == 0, r.stderr
     d = json.loads(r.stdout)["diagnostics"]
     assert d["r_hat_max"] <= 1.01 and d["divergences"] == 0

@@ -45,6 +45,7 @@ class ParameterSensitivity:
     st_conf: float
     break_even: float | None  # value giving E[P(target)] = threshold, None when none in [0, 1]
     plausible_flip: bool  # break_even lies inside the parameter's own 90% interval
+    basis: str = "none given"  # where the prior's number comes from: quote, logical, unstated
 
     @property
     def swing(self) -> float:
@@ -123,7 +124,7 @@ def sensitivity(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
             parameter=pid, node=claim.id, label=claim.label, prior_mean=prior.mean, p05=lo, p95=hi,
             at_p05=at[lo], at_p95=at[hi], s1=float(sobol["S1"][i]), s1_conf=float(sobol["S1_conf"][i]),
             st=float(sobol["ST"][i]), st_conf=float(sobol["ST_conf"][i]), break_even=be,
-            plausible_flip=be is not None and lo <= be <= hi))
+            plausible_flip=be is not None and lo <= be <= hi, basis=prior.provenance))
     rows.sort(key=lambda r: (-r.st, -r.swing, r.parameter))
     joint = _joint(expected, means, uncertain, threshold, base)
     return Sensitivity(map=amap.id, priors=priors.names, target=target, threshold=threshold,

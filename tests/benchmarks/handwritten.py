@@ -1,18 +1,22 @@
 """A hand-written numpy forward simulation of the shipped deceptive-alignment map.
 
-Derived on paper, independently of argmap's circuit compiler: each node's probability in closed form,
-conditioning by hand on the claims that several routes share (pt_goal_directed, ft_situational_awareness,
-long_term_goals_before_base_goal, ft_long_term_goals, differential_adversarial_examples). Used as the
-oracle for the shipped map (tests/test_shipped.py) and as the baseline of tests/benchmarks.
+Derived on paper, independently of argmap's circuit compiler. The scope branch and the pre-training
+route have closed forms; the routes to the target share pt_goal_directed (pre-training and the order
+of the base goal), the two orderings, ft_long_term_goals, ft_situational_awareness and
+differential_adversarial_examples, so P(no route) is summed by hand over those shared claims' values,
+with every chance and independent premise multiplied in. Used as the oracle for the shipped map
+(tests/test_shipped.py) and as the baseline of tests/benchmarks.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 BGB = "base_goal_before_goal_directedness"
-DAE = "differential_adversarial_examples"
 LTB = "long_term_goals_before_base_goal"
+DAE = "differential_adversarial_examples"
 
 
 def draw_parameters(priors, n: int, seed: int) -> dict[str, np.ndarray | float]:
@@ -21,17 +25,25 @@ def draw_parameters(priors, n: int, seed: int) -> dict[str, np.ndarray | float]:
     return {pid: p.value if p.fixed else rng.beta(p.a, p.b, size=n) for pid, p in priors.entries.items()}
 
 
+def _p(prob, value: bool):
+    return prob if value else 1 - prob
+
+
 def node_probabilities(t: dict) -> dict[str, np.ndarray]:
     """P(node) for every node of the shipped map, from parameter values (scalars or arrays)."""
     out = {}
-    gd, dae, ltb, ftsa = t["pt_goal_directed"], t[DAE], t[LTB], t["ft_situational_awareness"]
-    # scope: three independent roots; out-of-scope deception needs the scope to fail
-    out["prosaic_tai"], out["unsupervised_pretraining"] = t["prosaic_tai"], t["unsupervised_pretraining"]
-    out["human_feedback_diverse_tasks"] = t["human_feedback_diverse_tasks"]
-    in_scope = t["prosaic_tai"] * t["unsupervised_pretraining"] * t["human_feedback_diverse_tasks"]
-    out["in_scope"], out["out_of_scope"] = in_scope, 1 - in_scope
-    out["da_out_of_scope"] = (1 - in_scope) * t["da_out_of_scope"]
+    # scope: independent premises; the argument applies when prosaic, pre-trained, and HF or like it
+    pr, up, hf, rk = (t[k] for k in ("prosaic_tai", "unsupervised_pretraining",
+                                     "human_feedback_diverse_tasks", "other_regime_keeps_core"))
+    out.update(prosaic_tai=pr, unsupervised_pretraining=up, human_feedback_diverse_tasks=hf,
+               other_regime_keeps_core=rk)
+    out["in_scope"] = pr * up * hf
+    out["feedback_or_like_it"] = 1 - (1 - hf) * (1 - rk)
+    applies = pr * up * out["feedback_or_like_it"]
+    out["argument_applies"], out["out_of_scope"] = applies, 1 - applies
+    out["da_out_of_scope"] = (1 - applies) * t["da_out_of_scope"]
     # pre-training chain gd -> lt -> sa
+    gd = t["pt_goal_directed"]
     lt_gd, lt_ngd = t["pt_long_term_goals | pt_goal_directed"], t["pt_long_term_goals | not pt_goal_directed"]
     sa_lt = t["pt_situational_awareness | pt_long_term_goals"]
     sa_nlt = t["pt_situational_awareness | not pt_long_term_goals"]
@@ -39,53 +51,41 @@ def node_probabilities(t: dict) -> dict[str, np.ndarray]:
     lt = gd * lt_gd + (1 - gd) * lt_ngd
     out["pt_long_term_goals"] = lt
     out["pt_situational_awareness"] = lt * sa_lt + (1 - lt) * sa_nlt
-    pt_given_gd = t["da_pretraining"] * lt_gd * sa_lt  # P(da_pretraining | gd true)
-    out["da_pretraining"] = gd * pt_given_gd
-    # fine-tuning: bgb depends on gd; mis on (bgb, dae); surv on (ltb, dae); ftlt on ltb
+    pt_if_gd = t["da_pretraining"] * lt_gd * sa_lt  # P(da_pretraining | goal-directed after pre-training)
+    out["da_pretraining"] = gd * pt_if_gd
+    # fine-tuning orderings: bgb given gd, ltb given bgb, ftlt given ltb
     bgb_gd, bgb_ngd = t[f"{BGB} | pt_goal_directed"], t[f"{BGB} | not pt_goal_directed"]
+    ltb_b, ltb_nb = t[f"{LTB} | {BGB}"], t[f"{LTB} | not {BGB}"]
+    ftlt_l, ftlt_nl = t[f"ft_long_term_goals | {LTB}"], t[f"ft_long_term_goals | not {LTB}"]
+    dae, ftsa = t[DAE], t["ft_situational_awareness"]
+    c1, c2, c3 = t["da_ft_base_goal_first"], t["da_ft_after_window"], t["da_ft_dangerous_order"]
+    opp, c_op = t["opposed_optimisation"], t["da_opposed_regime"]
     bgb = gd * bgb_gd + (1 - gd) * bgb_ngd
-    out[BGB], out[DAE], out[LTB], out["ft_situational_awareness"] = bgb, dae, ltb, ftsa
+    ltb = bgb * ltb_b + (1 - bgb) * ltb_nb
+    out[BGB], out["goal_directed_first"] = bgb, 1 - bgb
+    out[LTB], out["base_goal_before_long_term_goals"] = ltb, 1 - ltb
+    out[DAE], out["ft_situational_awareness"] = dae, ftsa
+    out["ft_long_term_goals"] = ltb * ftlt_l + (1 - ltb) * ftlt_nl
+    out["da_ft_base_goal_first"] = c1 * bgb
+    window = (1 - bgb) * (1 - ltb_nb)
+    out["goal_corrected_window"], out["da_ft_after_window"] = window, c2 * window
+    out["da_ft_dangerous_order"] = c3 * ltb * dae * ftsa
+    out["opposed_optimisation"] = opp
+    out["da_opposed_regime"] = c_op * opp * out["ft_long_term_goals"] * ftsa
 
-    def row(node: str, a: str, av: bool, b: str, bv: bool) -> np.ndarray:
-        return t[f"{node} | {a if av else 'not ' + a}, {b if bv else 'not ' + b}"]
-
-    pairs = [(x, d) for x in (True, False) for d in (True, False)]
-    mis = {(x, d): row("misaligned_proxy_goal", BGB, x, DAE, d) for x, d in pairs}
-    surv = {(x, d): row("proxy_survives_correction", LTB, x, DAE, d) for x, d in pairs}
-    out["misaligned_proxy_goal"] = sum(
-        (bgb if x else 1 - bgb) * (dae if d else 1 - dae) * mis[x, d] for x, d in pairs)
-    out["proxy_survives_correction"] = sum(
-        (ltb if x else 1 - ltb) * (dae if d else 1 - dae) * surv[x, d] for x, d in pairs)
-    ftlt_ltb, ftlt_nltb = t[f"ft_long_term_goals | {LTB}"], t[f"ft_long_term_goals | not {LTB}"]
-    out["ft_long_term_goals"] = ltb * ftlt_ltb + (1 - ltb) * ftlt_nltb
-    # P(mis | gd, dae true): bgb is the only path from gd to mis
-    mis_gd = bgb_gd * mis[True, True] + (1 - bgb_gd) * mis[False, True]
-    mis_ngd = bgb_ngd * mis[True, True] + (1 - bgb_ngd) * mis[False, True]
-    c_ft, c_gs, c_op = t["da_finetuning"], t["plays_along_to_keep_goal"], t["da_opposed_regime"]
-    shift, opp = t["base_goal_shift"], t["opposed_optimisation"]
-    # da_finetuning = chance * P(dae, mis, surv, ftlt, ftsa): condition on ltb (shared by surv and ftlt)
-    surv_ftlt = ltb * surv[True, True] * ftlt_ltb + (1 - ltb) * surv[False, True] * ftlt_nltb
-    out["da_finetuning"] = c_ft * ftsa * dae * (gd * mis_gd + (1 - gd) * mis_ngd) * surv_ftlt
-    out["base_goal_shift"], out["opposed_optimisation"] = shift, opp
-    out["plays_along_to_keep_goal"] = c_gs
-    out["da_goal_shift"] = c_gs * shift * out["ft_long_term_goals"] * ftsa
-    out["da_opposed_regime"] = c_op * opp * ftsa
-    # no route at all: with ftsa false only pre-training can fire; with it true, condition on gd, ltb, ftlt
-    gs_off = 1 - c_gs * shift
-    op_off = 1 - c_op * opp
-
-    def none_given(gd_true: bool) -> np.ndarray:
-        pt_off = 1 - pt_given_gd if gd_true else 1.0
-        m = mis_gd if gd_true else mis_ngd
-        total = 0.0
-        for ltb_true, p_ltb in ((True, ltb), (False, 1 - ltb)):
-            p_ftlt = ftlt_ltb if ltb_true else ftlt_nltb
-            ft_on = dae * c_ft * m * (surv[True, True] if ltb_true else surv[False, True])
-            total = total + p_ltb * ((1 - p_ftlt) + p_ftlt * gs_off * (1 - ft_on))
-        return pt_off * (1 - ftsa + ftsa * op_off * total)
-
-    none = gd * none_given(True) + (1 - gd) * none_given(False)
-    out["deceptive_alignment_prosaic"] = 1 - none
-    out["da_in_scope"] = in_scope * (1 - none)
+    # P(no route fires), and P(no fine-tuning route), summed over the shared claims by hand
+    none_all, none_ft = 0.0, 0.0
+    for g, b, lv, f, s, d in itertools.product((True, False), repeat=6):
+        w = (_p(gd, g) * _p(bgb_gd if g else bgb_ngd, b) * _p(ltb_b if b else ltb_nb, lv)
+             * _p(ftlt_l if lv else ftlt_nl, f) * _p(ftsa, s) * _p(dae, d))
+        ft_off = ((1 - c1) if b else 1.0) * ((1 - c2) if (not b and not lv) else 1.0) \
+            * ((1 - c3) if (lv and d and s) else 1.0)
+        opp_off = (1 - c_op * opp) if (f and s) else 1.0
+        pt_off = (1 - pt_if_gd) if g else 1.0
+        none_all = none_all + w * pt_off * ft_off * opp_off
+        none_ft = none_ft + w * ft_off
+    out["da_finetuning"] = 1 - none_ft
+    out["deceptive_alignment_prosaic"] = 1 - none_all
+    out["da_in_scope"] = applies * out["deceptive_alignment_prosaic"]
     out["deceptive_alignment"] = out["da_in_scope"] + out["da_out_of_scope"]  # exclusive cases
     return out
