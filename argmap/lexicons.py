@@ -9,7 +9,7 @@ phrase ('almost certainly not') is the mirror image Beta(b, a) of its positive f
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -45,6 +45,11 @@ class Lexicon:
     source: str
     method: str
     readings: dict[str, Reading]
+    stated_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def ranges(self) -> dict[str, tuple[float, float]]:
+        """The probability range each phrase names, for lexicons defined by ranges (IPCC)."""
+        return dict(self.stated_ranges)
 
     def read(self, phrase: str) -> Reading:
         """The Beta for a phrase (case and spacing ignored), or a ``ValueError`` with the options."""
@@ -75,9 +80,11 @@ def load_lexicon(name: str) -> Lexicon:
 
 def _parse(data: dict, path: Path) -> Lexicon:
     readings: dict[str, Reading] = {}
+    ranges: dict[str, tuple[float, float]] = {}
     for phrase, entry in data["phrase"].items():
         if "range" in entry:
             lo, hi = entry["range"]
+            ranges[normalise(phrase)] = (float(lo), float(hi))
             a, b = beta_from_range(lo, hi)
             basis = f"{data['title']}: {lo:.0%}-{hi:.0%}, read as uniform"
         else:
@@ -89,7 +96,7 @@ def _parse(data: dict, path: Path) -> Lexicon:
         readings[normalise(phrase)] = Reading(normalise(phrase), r.b, r.a,
                                               f"mirror of {r.phrase!r} ({r.basis})")
     return Lexicon(name=data["name"], title=data["title"], source=data["source"],
-                   method=data["method"], readings=readings)
+                   method=data["method"], readings=readings, stated_ranges=ranges)
 
 
 REVERSED_MARGIN = 0.20  # how far past 50% an answer must lie, on the wrong side, to count as reversed

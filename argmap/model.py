@@ -240,7 +240,7 @@ POSTERIOR_REWRITES_SKIPPED = ("local_mul_switch_sink",)
 
 
 def sample_posterior(model: Any, *, chains: int, tune: int, draws: int, seed: int,
-                     starts: list[dict[str, float]], progressbar: bool) -> Any:
+                     starts: list[dict[str, float]], progressbar: bool, target_accept: float = 0.8) -> Any:
     """NUTS on the model, each chain started at its own point (drawn from the prior by the caller).
 
     The NUTS step is built directly: PyMC's automatic step assignment would build the gradient once
@@ -253,7 +253,7 @@ def sample_posterior(model: Any, *, chains: int, tune: int, draws: int, seed: in
 
     mode = pytensor.compile.mode.get_mode("FAST_RUN").excluding(*POSTERIOR_REWRITES_SKIPPED)
     with model:
-        step = pm.NUTS(vars=model.value_vars, compile_kwargs={"mode": mode})
+        step = pm.NUTS(vars=model.value_vars, target_accept=target_accept, compile_kwargs={"mode": mode})
         cores = min(chains, os.cpu_count() or 1)
         return pm.sample(draws=draws, tune=tune, chains=chains, cores=cores, step=step, initvals=starts,
                          random_seed=seed, progressbar=progressbar, compute_convergence_checks=False,

@@ -142,11 +142,11 @@ def test_pool_and_cruxes_errors(cli, tmp_path) -> None:
     assert_one_error(cli("pool", "wheaton", "agnostic", "--method", "linear", "--weights", "a,b",
                          "--output", out), "--weights")
     fixed_half = tmp_path / "half.toml"
-    fixed_half.write_text('name = "half"\nextends = "agnostic"\n[priors]\nprosaic_tai = 0.5\n')
+    fixed_half.write_text('name = "half"\nextends = "agnostic"\n[priors]\ntai_from_machine_learning = 0.5\n')
     fixed_one = tmp_path / "one.toml"
-    fixed_one.write_text('name = "one"\nextends = "agnostic"\n[priors]\nprosaic_tai = 1\n')
+    fixed_one.write_text('name = "one"\nextends = "agnostic"\n[priors]\ntai_from_machine_learning = 1\n')
     assert_one_error(cli("pool", str(fixed_half), str(fixed_one), "--method", "logarithmic",
-                         "--output", out), "prosaic_tai", "different values")
+                         "--output", out), "tai_from_machine_learning", "different values")
     assert_one_error(cli("cruxes", "wheaton"), "exactly two")
     assert_one_error(cli("compare", "wheaton"), "at least two")
 

@@ -54,13 +54,13 @@ def test_agnostic_priors(cli) -> None:
 
 def test_personal_file_extends_wheaton_and_override_changes_result(cli, write) -> None:
     path = write("mine.toml", priors_text({"opposed_optimisation": {"beta": [1, 99]},
-                                           "da_ft_base_goal_first": {"beta": [1, 99]}},
+                                           "da_ft_base_goal_first": {"beta": [1, 9]}},
                                           name="mine", extends="wheaton"))
     base = run_json(cli, "--draws", "20000")
     mine = run_json(cli, "--priors", str(path), "--draws", "20000")
     assert mine["priors"] == ["mine"]
     assert mine["nodes"]["opposed_optimisation"]["exact_mean"] == pytest.approx(0.01)
-    assert mine["result"]["exact_mean"] < base["result"]["exact_mean"] - 0.01
+    assert mine["result"]["exact_mean"] > base["result"]["exact_mean"] + 0.05
     # layering: a later --priors file overrides an earlier one
     layered = run_json(cli, "--priors", "wheaton", "--priors", str(path), "--draws", "20000")
     assert layered["result"]["exact_mean"] == pytest.approx(mine["result"]["exact_mean"], abs=1e-15)

@@ -33,10 +33,12 @@ def node_probabilities(t: dict) -> dict[str, np.ndarray]:
     """P(node) for every node of the shipped map, from parameter values (scalars or arrays)."""
     out = {}
     # scope: independent premises; the argument applies when prosaic, pre-trained, and HF or like it
-    pr, up, hf, rk = (t[k] for k in ("prosaic_tai", "unsupervised_pretraining",
-                                     "human_feedback_diverse_tasks", "other_regime_keeps_core"))
-    out.update(prosaic_tai=pr, unsupervised_pretraining=up, human_feedback_diverse_tasks=hf,
-               other_regime_keeps_core=rk)
+    ml, grad = t["tai_from_machine_learning"], t["local_gradient_optimisation"]
+    pr = ml * grad
+    up, hf, rk = (t[k] for k in ("unsupervised_pretraining", "human_feedback_diverse_tasks",
+                                 "other_regime_keeps_core"))
+    out.update(tai_from_machine_learning=ml, local_gradient_optimisation=grad, prosaic_tai=pr,
+               unsupervised_pretraining=up, human_feedback_diverse_tasks=hf, other_regime_keeps_core=rk)
     out["in_scope"] = pr * up * hf
     out["feedback_or_like_it"] = 1 - (1 - hf) * (1 - rk)
     applies = pr * up * out["feedback_or_like_it"]
@@ -66,9 +68,9 @@ def node_probabilities(t: dict) -> dict[str, np.ndarray]:
     out[LTB], out["base_goal_before_long_term_goals"] = ltb, 1 - ltb
     out[DAE], out["ft_situational_awareness"] = dae, ftsa
     out["ft_long_term_goals"] = ltb * ftlt_l + (1 - ltb) * ftlt_nl
-    out["da_ft_base_goal_first"] = c1 * bgb
+    out["da_ft_base_goal_first"] = c1 * bgb * dae
     window = (1 - bgb) * (1 - ltb_nb)
-    out["goal_corrected_window"], out["da_ft_after_window"] = window, c2 * window
+    out["goal_corrected_window"], out["da_ft_after_window"] = window, c2 * window * dae
     out["da_ft_dangerous_order"] = c3 * ltb * dae * ftsa
     out["opposed_optimisation"] = opp
     out["da_opposed_regime"] = c_op * opp * out["ft_long_term_goals"] * ftsa
@@ -78,7 +80,7 @@ def node_probabilities(t: dict) -> dict[str, np.ndarray]:
     for g, b, lv, f, s, d in itertools.product((True, False), repeat=6):
         w = (_p(gd, g) * _p(bgb_gd if g else bgb_ngd, b) * _p(ltb_b if b else ltb_nb, lv)
              * _p(ftlt_l if lv else ftlt_nl, f) * _p(ftsa, s) * _p(dae, d))
-        ft_off = ((1 - c1) if b else 1.0) * ((1 - c2) if (not b and not lv) else 1.0) \
+        ft_off = ((1 - c1) if (b and d) else 1.0) * ((1 - c2) if (not b and not lv and d) else 1.0) \
             * ((1 - c3) if (lv and d and s) else 1.0)
         opp_off = (1 - c_op * opp) if (f and s) else 1.0
         pt_off = (1 - pt_if_gd) if g else 1.0
