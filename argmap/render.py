@@ -53,6 +53,9 @@ def verdict(est: Estimate, amap: ArgumentMap) -> str:
         label = f"{label} | evidence"
     ratio = r.mean / est.threshold
     below = f"{r.prob_below_threshold:.1%} of draws fall below {level(est.threshold)}"
+    if est.rests_on_silence:
+        return (f"\"{claim}\" cannot be judged from these priors: the expected P({label}) is "
+                f"{pct(r.mean)}, but most of its spread comes from parameters the source never stated.")
     if est.holds:
         margin = f"{1 / ratio:.1f}x below the threshold" if ratio > 0 else "below any threshold"
         return (f"\"{claim}\" survives these priors: the expected P({label}) is {pct(r.mean)}, "
@@ -119,6 +122,7 @@ def estimate_json(est: Estimate, amap: ArgumentMap, priors: Any = None) -> str:
         "targets": {n: asdict(s) for n, s in est.targets.items()},
         "node_draws": est.node_sample,
         "holds": est.holds,
+        "rests_on_silence": est.rests_on_silence,
         "verdict": verdict(est, amap),
         "drivers": [{"parameter": pid, "s1": s1, "basis": basis} for pid, s1, basis in est.drivers],
         "unstated_drivers": {n: [pid for pid, _ in est.unstated_drivers_of(n)] for n in est.targets},
@@ -179,8 +183,9 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any, priors: Any 
                           f"{e.about}; sensitivity {e.sensitivity.spec}, false-positive rate "
                           f"{e.false_positive_rate.spec}", highlight=False)
     console.print()
-    style = "bold green" if est.holds else "bold red"
-    console.print(Text(("✓ " if est.holds else "✗ ") + verdict(est, amap), style=style))
+    mark, style = (("? ", "bold yellow") if est.rests_on_silence else
+                   ("✓ ", "bold green") if est.holds else ("✗ ", "bold red"))
+    console.print(Text(mark + verdict(est, amap), style=style))
     for check in statement_checks(est, priors):
         console.print(Text(statement_line(check)))
     driver = main_driver(est, amap, priors)
@@ -555,21 +560,22 @@ def pooled_toml(pooled: list, amap: ArgumentMap, names: Sequence[str], method: s
 
 
 def priors_table(priors: Any, amap: ArgumentMap, console: Any) -> None:
-    """Every parameter's prior: the shape as written, mean, 90% interval, and where it comes from."""
+    """Every parameter's prior: the shape as written, mean, 90% interval, and where its number comes from."""
     from rich.table import Table
 
+    files = {str(p.origin).rsplit("/", 1)[-1] for p in priors.entries.values()}
     table = Table(title=f"Priors for map {amap.id}", title_justify="left")
-    table.add_column("claim [dim]/ parameter id[/]", overflow="fold", min_width=24)
-    table.add_column("prior", overflow="fold")
+    table.add_column("parameter", overflow="fold", min_width=28, max_width=34)
+    table.add_column("prior", overflow="fold", max_width=22)
     table.add_column("mean", justify="right", no_wrap=True)
     table.add_column("90% interval", justify="right", no_wrap=True)
-    table.add_column("from", overflow="fold", max_width=16)
-    table.add_column("basis", overflow="fold", max_width=30)
+    if len(files) > 1:
+        table.add_column("from", overflow="fold", max_width=14)
+    table.add_column("basis", overflow="fold", min_width=20)
     for pid, p in priors.entries.items():
-        label = amap.claims[amap.parameters[pid].node].label
         iv = "fixed" if p.fixed else f"{p.ppf(0.05):.3g}–{p.ppf(0.95):.3g}"
-        origin = str(p.origin).rsplit("/", 1)[-1]
         basis = {"quote": f"\"{p.quote}\"", "logical": f"logical: {p.logical}",
-                 "unstated": "[yellow]unstated: the source is silent[/]"}.get(p.provenance, "")
-        table.add_row(f"{label}\n[dim]{pid}[/]", p.spec, f"{p.mean:.3g}", iv, origin, basis)
+                 "unstated": "[yellow]unstated: the source is silent[/]"}.get(p.provenance, "[dim]no basis given[/]")
+        origin = [str(p.origin).rsplit("/", 1)[-1]] if len(files) > 1 else []
+        table.add_row(pid, p.spec, f"{p.mean:.3g}", iv, *origin, basis)
     console.print(table)

@@ -48,7 +48,7 @@ def test_symmetry_and_null_player() -> None:
 
 def test_sampled_mode_is_within_its_stated_error() -> None:
     amap = load_map("deceptive-alignment")
-    a, b = load_priors("wheaton", amap=amap), load_priors("comment-objections", amap=amap)
+    a, b = load_priors("wheaton", amap=amap), load_priors("lesswrong-comment-wgdc", amap=amap)
     exact = {r.parameter: r.contribution for r in cruxes(amap, a, b).rows}
     sampled = cruxes(amap, a, b, force_sampling=True, permutations=400, seed=1)
     assert not sampled.exact
@@ -111,9 +111,9 @@ def test_cruxes_cli_names_the_top_crux_and_matches_compare(cli) -> None:
 
 
 def test_compare_cli_report(cli) -> None:
-    r = cli("compare", "wheaton", "agnostic", "comment-objections", "--draws", "5000")
+    r = cli("compare", "wheaton", "agnostic", "lesswrong-comment-wgdc", "--draws", "5000")
     assert r.exit_code == 0, r.stderr
-    assert "◆" in r.stdout and "comment-objections" in r.stdout and "share of draws" in r.stdout
+    assert "◆" in r.stdout and "lesswrong-comment-wgdc" in r.stdout and "share of draws" in r.stdout
     assert max(len(line) for line in r.stdout.splitlines()) <= 100
 
 
@@ -151,7 +151,7 @@ def test_pool_and_cruxes_errors(cli, tmp_path) -> None:
     assert_one_error(cli("compare", "wheaton"), "at least two")
 
 
-@pytest.mark.parametrize("name", ["hubinger-2022", "carlsmith-2023", "comment-objections"])
+@pytest.mark.parametrize("name", ["hubinger-2022", "carlsmith-2023", "lesswrong-comment-wgdc", "belrose-pope-2024"])
 def test_rival_files_cite_their_sources(name: str) -> None:
     f = load_priors_file(name)
     raw = tomllib.loads(f.path.read_text())

@@ -58,6 +58,41 @@ def test_readme_sample_is_current(cli) -> None:
     assert fresh and shown.groups() == fresh.groups()
 
 
+def _all_samples() -> list[tuple[str, str, str, str]]:
+    from tests.regenerate_docs import documents, samples
+
+    return [(path.name, cmd, lang, shown) for path in documents()
+            for cmd, lang, shown in samples(path.read_text(encoding="utf-8"))]
+
+
+def _sample_params() -> list:
+    """Samples that sample a posterior with NUTS take a minute each: they run under -m slow."""
+    return [pytest.param(*s, id=f"{s[0]}: {s[1]}",
+                         marks=[pytest.mark.slow] if "--evidence" in s[1] else [])
+            for s in _all_samples()]
+
+
+@pytest.mark.parametrize("doc, command, lang, shown", _sample_params())
+def test_every_embedded_output_is_current(doc: str, command: str, lang: str, shown: str) -> None:
+    """Each sample block is exactly what the command prints now (python -m tests.regenerate_docs)."""
+    from tests.regenerate_docs import run
+
+    assert shown == run(command, raw=bool(lang)), f"{doc}: run python -m tests.regenerate_docs"
+
+
+def test_readme_prose_numbers_are_current() -> None:
+    """The headline paragraph's figures are the exact means the code computes."""
+    import argmap
+    from argmap.render import pct
+
+    readme = (ROOT / "README.md").read_text()
+    amap = argmap.load_map("deceptive-alignment")
+    for name in ("wheaton", "wheaton-ipcc-reading"):
+        priors = argmap.load_priors(name, amap=amap)
+        value = argmap.exact_probabilities(amap, priors.means())[amap.target]
+        assert f" {pct(value)}" in readme, (name, pct(value))
+
+
 def test_readme_has_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text()
     assert 'pip install ".[test]" && argmap estimate' in readme

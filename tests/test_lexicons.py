@@ -52,3 +52,19 @@ def test_survey_betas_keep_the_phrases_in_order() -> None:
              "probably", "highly likely", "almost certainly"]
     means = [s.read(p).mean for p in order]
     assert means == sorted(means)
+
+
+@pytest.mark.parametrize("phrase, rng", [("very unlikely", (0.0, 0.01)), ("highly unlikely", (0.0, 0.01)),
+                                         ("very likely", (0.99, 1.0)), ("highly likely", (0.99, 1.0))])
+def test_the_posts_gloss_has_the_moments_of_its_range(phrase: str, rng: tuple[float, float]) -> None:
+    r = load_lexicon("wheaton-gloss").read(phrase)
+    m, v = stats.beta.stats(r.a, r.b, moments="mv")
+    u = stats.uniform(rng[0], rng[1] - rng[0])
+    assert float(m) == pytest.approx(u.mean(), rel=1e-9) and float(v) == pytest.approx(u.var(), rel=1e-9)
+
+
+def test_the_gloss_is_in_the_post() -> None:
+    post = SHARED / "seeds" / "wheaton-deceptive-alignment-under-1-percent.txt"
+    if not post.is_file():
+        pytest.skip("the seed post lives in ../shared/seeds, beside the repository")
+    assert "highly unlikely (<1%)" in post.read_text(encoding="utf-8")

@@ -29,8 +29,8 @@ def test_init_round_trips_the_starting_priors(cli, tmp_path) -> None:
 def test_check_reports_valid_files_and_errors(cli, write) -> None:
     r = cli("priors", "check", "wheaton")
     assert r.exit_code == 0 and "valid for map deceptive-alignment" in r.stdout
-    doc = json.loads(cli("priors", "check", "comment-objections", "--json").stdout)
-    assert doc["valid"] and "training_goal_changes" in doc["parameters"]
+    doc = json.loads(cli("priors", "check", "lesswrong-comment-wgdc", "--json").stdout)
+    assert doc["valid"] and "schemer_goals_favoured" in doc["parameters"]
     bad = write("bad.toml", 'name = "bad"\nextends = "wheaton"\n[priors]\nprosaic_tai = 1.2\n')
     assert_one_error(cli("priors", "check", str(bad)), "priors.prosaic_tai", "outside [0, 1]")
 

@@ -79,13 +79,16 @@ def test_every_quote_appears_verbatim_in_the_post(name: str) -> None:
         assert normalised(quote) in post, (pid, quote)
 
 
-def test_the_map_quotes_no_words_the_post_lacks() -> None:
-    """Words in single quotes inside the map's sections are the post's headings or phrases."""
+def test_the_map_cites_headings_and_words_the_post_has() -> None:
+    """Each heading a node's section names, and each phrase it quotes, is in the post."""
     post = seed_text("wheaton")
     for c in load_map("deceptive-alignment").claims.values():
-        for heading in re.split(r"[;(]", c.section):
-            heading = heading.split(":", 1)[-1].strip(" )")
-            if heading and not heading.startswith(("under", "the ", "Foundational properties")):
+        for quoted in re.findall(r"'([^']+)'", c.section):
+            assert normalised(quoted) in post, (c.id, quoted)
+        text = re.sub(r"\([^)]*\)", "", c.section)
+        for heading in text.split(";"):
+            heading = heading.split(":", 1)[-1].strip()
+            if heading and heading != "Summary" and not heading.endswith("its last paragraph"):
                 assert normalised(heading) in post, (c.id, heading)
 
 
@@ -95,12 +98,18 @@ def test_every_wheaton_prior_says_where_its_number_comes_from() -> None:
         assert isinstance(entry, dict) and len(entry.get("why", "")) > 40, pid
         shape = {k for k in entry if k not in ("why", "source", "lexicon", "quote", "logical", "unstated")}
         if entry.get("unstated"):
-            assert entry.get("beta") == [1, 1] and "quote" not in entry, pid
-            assert "stands in for that silence" in entry["why"], pid
+            assert "quote" not in entry, pid
+            if "value" in entry:  # a possibility the post grants: granted in full, raising the target
+                assert entry["value"] == 1 and entry["why"].startswith("Granted in full"), pid
+            else:
+                assert entry.get("beta") == [1, 1], pid
+                assert "stands in for that silence" in entry["why"], pid
         elif "logical" in entry:
             assert shape == {"value"} and entry["value"] in (0, 1), pid
-        else:
-            assert shape == {"phrase"} and entry.get("quote"), pid
+        else:  # a phrase read from quoted words, or a flat statement quoted and read as 0
+            assert shape in ({"phrase"}, {"value"}) and entry.get("quote"), pid
+            if "value" in entry:
+                assert entry["value"] == 0, pid
 
 
 def test_no_uniform_prior_is_labelled_as_a_belief() -> None:
@@ -145,7 +154,7 @@ def test_rival_views_land_inside_their_stated_figures(name: str) -> None:
 
 
 def test_rival_files_say_their_step_readings_are_ours() -> None:
-    for name in ["carlsmith-2023", "hubinger-2022", "comment-objections"]:
+    for name in ["carlsmith-2023", "hubinger-2022", "lesswrong-comment-wgdc", "belrose-pope-2024"]:
         for pid, entry in raw_priors(name)["priors"].items():
             assert entry["why"].startswith(("Our", "Ours", "A condition", "The same")), (name, pid)
 

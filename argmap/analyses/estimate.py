@@ -127,6 +127,11 @@ class Estimate:
                      if basis == "unstated" and s1 > UNSTATED_S1)
 
     @property
+    def rests_on_silence(self) -> bool:
+        """True when unstated priors carry most of the spread of P(target) (first-order indices)."""
+        return sum(s1 for _, s1, basis in self.drivers if basis == "unstated") > 0.5
+
+    @property
     def unstated_drivers(self) -> tuple[tuple[str, float], ...]:
         """Priors marked unstated whose first-order index on the target exceeds 0.05."""
         return self.unstated_drivers_of(self.target)
