@@ -21,11 +21,13 @@ __all__ = [
     "ArgumentMap",
     "Claim",
     "Estimate",
+    "Implied",
     "Priors",
     "Sensitivity",
     "build_model",
     "estimate",
     "exact_probabilities",
+    "implied",
     "load_map",
     "load_priors",
     "sensitivity",
@@ -43,6 +45,8 @@ _WHERE = {
     "Estimate": "argmap.analyses.estimate",
     "estimate": "argmap.analyses.estimate",
     "Sensitivity": "argmap.analyses.sensitivity",
+    "Implied": "argmap.analyses.implied",
+    "implied": "argmap.analyses.implied",
     "sensitivity": "argmap.analyses.sensitivity",
 }
 

@@ -206,6 +206,50 @@ def sensitivity(
 
 
 @app.command()
+def implied(
+    map_name: MapOpt = None,
+    priors: PriorsOpt = None,
+    given: Annotated[list[str] | None, typer.Option(
+        "--given", "-g", help="A statement about a derived claim: 'NODE < x', 'NODE > x', "
+                              "'NODE in [lo, hi]' or 'NODE ~ v ± sd' (numbers as 0.01 or 1%); repeatable. "
+                              "Without --given, the priors files' [[statement]]s are used.")] = None,
+    draws: Annotated[int, typer.Option(help="Prior draws for the importance-sampling path.")] = 500_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same output.")] = 0,
+    nuts: Annotated[bool, typer.Option("--nuts", help="Sample with NUTS even when the fast path "
+                                                      "would do.")] = False,
+    chains: Annotated[int, typer.Option(help="With NUTS: chains.")] = 2,
+    tune: Annotated[int, typer.Option(help="With NUTS: tuning steps per chain.")] = 1000,
+    posterior_draws: Annotated[int, typer.Option(help="With NUTS: draws per chain.")] = 1000,
+    as_json: JsonOpt = False,
+    plot: PlotOpt = None,
+) -> None:
+    """What statements about derived claims imply for each step: the priors conditioned on them."""
+    from argmap.analyses.implied import implied as run
+    from argmap.analyses.implied import parse_given
+    from argmap.files import check_writable
+    from argmap.render import implied_json, implied_report
+
+    try:
+        if plot is not None:
+            check_writable(plot, ".png", force=True)
+        statements = [parse_given(g) for g in given or []]
+        amap, pri = select(map_name, priors)
+        result = run(amap, pri, statements or list(pri.statements), draws=draws, seed=seed, nuts=nuts,
+                     chains=chains, tune=tune, posterior_draws=posterior_draws,
+                     progressbar=not as_json and sys.stderr.isatty())
+        if plot is not None:
+            from argmap.plots import implied_shifts
+
+            implied_shifts(result, amap, plot)
+    except ArgmapError as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(implied_json(result))
+    else:
+        implied_report(result, amap, console())
+
+
+@app.command()
 def show(
     map_name: MapOpt = None,
     priors: PriorsOpt = None,

@@ -98,3 +98,33 @@ def distribution(est: Any, path: Path) -> None:
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     save(fig, path)
+
+
+def implied_shifts(imp: Any, amap: Any, path: Path, top: int = 12) -> None:
+    """Prior and implied 90% intervals and means of the parameters the statements move most."""
+    plt = _pyplot()
+    rows = sorted(imp.parameters.items(), key=lambda kv: -abs(kv[1].shift))[:top][::-1]
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.5 * len(rows) + 1.8))
+    for i, (_, v) in enumerate(rows):
+        ax.plot([v.prior_p05, v.prior_p95], [i + 0.15] * 2, color="#999999", lw=3)
+        ax.plot(v.prior_mean, i + 0.15, "o", color="#666666", ms=5)
+        ax.plot([v.implied_p05, v.implied_p95], [i - 0.15] * 2, color="#4c72b0", lw=3)
+        ax.plot(v.implied_mean, i - 0.15, "o", color="#4c72b0", ms=5)
+    labels = []
+    for pid, _ in rows:
+        param = amap.parameters[pid]
+        label = amap.claims[param.node].label
+        if param.condition:
+            label += " | " + ", ".join(p if val else f"not {p}" for p, val in param.condition)
+        labels.append(label if len(label) <= 60 else label[:59] + "…")
+    ax.set_yticks(range(len(rows)), labels, fontsize=8)
+    ax.set_xscale("logit")
+    ax.set_xlim(1e-4, 1 - 1e-4)
+    ticks = [0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999]
+    ax.set_xticks(ticks, [f"{100 * t:g}%" for t in ticks])
+    ax.minorticks_off()
+    ax.set_xlabel("probability (logit scale): prior in grey, implied by the statements in blue")
+    given = "; ".join(s.describe() for s in imp.statements)
+    ax.set_title(f"What {given} implies\nmap {imp.map}, priors {', '.join(imp.priors)}", fontsize=10)
+    fig.tight_layout()
+    save(fig, path)

@@ -40,10 +40,13 @@ class Prior:
     quote: str | None = None  # the source's own words, verbatim, that the prior reads
     unstated: bool = False  # the source says nothing here: the prior stands in for that silence
     logical: str | None = None  # the implication that fixes the value, in words
+    implied_by: str | None = None  # for a file of statements only: the statements that imply it
 
     @property
     def provenance(self) -> str:
-        """Where the number comes from: ``quote``, ``logical``, ``unstated`` or ``none given``."""
+        """Where the number comes from: ``quote``, ``logical``, ``implied``, ``unstated`` or ``none given``."""
+        if self.implied_by:
+            return "implied"
         if self.unstated:
             return "unstated"
         if self.logical:
@@ -91,6 +94,12 @@ class PriorsFile:
     evidence: tuple[dict, ...] = ()
     chain: tuple[str, ...] = ()  # the files it extends, outermost first
     statements: tuple[Any, ...] = ()  # its own [[statement]] entries (not inherited through extends)
+    defines: frozenset[str] = frozenset()  # the ids its own [priors] table sets
+
+    @property
+    def statements_only(self) -> bool:
+        """A file with statements and no priors of its own: its priors are the ones they imply."""
+        return bool(self.statements) and not self.defines
 
 
 @dataclass(frozen=True)
@@ -278,7 +287,7 @@ def load_priors_file(name_or_path: str | Path, base: Path | None = None,
     statements = tuple(parse_statement(raw, shown, i) for i, raw in enumerate(raw_statements))
     return PriorsFile(name=label, path=path, entries=entries, description=data.get("description", ""),
                       map=data.get("map"), evidence=inherited_evidence + own_evidence, chain=chain,
-                      statements=statements)
+                      statements=statements, defines=frozenset(priors))
 
 
 def combine(files: list[PriorsFile], amap: ArgumentMap, known: frozenset[str] | None = None) -> Priors:
@@ -294,6 +303,8 @@ def combine(files: list[PriorsFile], amap: ArgumentMap, known: frozenset[str] | 
     merged: dict[str, Prior] = {}
     for f in files:
         merged.update(f.entries)
+        if f.statements_only:
+            merged.update(_implied_entries(f, merged, amap, known))
     valid = set(amap.parameters) | known
     for pid, prior in merged.items():
         if pid not in valid:
@@ -317,6 +328,20 @@ def combine(files: list[PriorsFile], amap: ArgumentMap, known: frozenset[str] | 
     statements = check_statements([s for f in files for s in f.statements], amap, shipped_nodes())
     return Priors(names=tuple(f.name for f in files), entries=entries, files=tuple(files),
                   evidence=tuple(check_evidence(evidence, amap)), statements=statements)
+
+
+def _implied_entries(f: PriorsFile, merged: dict[str, Prior], amap: ArgumentMap,
+                     known: frozenset[str]) -> dict[str, Prior]:
+    """The priors a statements-only file implies: everything before it, conditioned on its statements."""
+    from argmap.analyses.implied import implied_priors
+    from argmap.maps import shipped_nodes
+    from argmap.statements import check_statements
+
+    statements = check_statements(list(f.statements), amap, shipped_nodes())
+    if not statements:
+        return {}
+    base = combine([PriorsFile(name=f.name, path=f.path, entries=dict(merged))], amap, known)
+    return implied_priors(amap, base, statements, f.name)
 
 
 def load_priors(*names: str | Path, amap: ArgumentMap) -> Priors:

@@ -83,7 +83,7 @@ def main_driver(est: Estimate, amap: ArgumentMap, priors: Any = None) -> str | N
     prior = priors.entries.get(pid) if priors is not None else None
     how = {"quote": f"read from the words \"{prior.quote}\"" if prior is not None and prior.quote else
            "read from a quote", "logical": "a logical link", "unstated": "unstated by the source",
-           "none given": "no basis given"}[basis]
+           "implied": "implied by the file's statements", "none given": "no basis given"}[basis]
     spec = f" as {prior.spec}" if prior is not None else ""
     return (f"{s1:.0%} of the spread of P(target) comes from one parameter, {pid}{spec} ({how}).")
 
@@ -575,7 +575,82 @@ def priors_table(priors: Any, amap: ArgumentMap, console: Any) -> None:
     for pid, p in priors.entries.items():
         iv = "fixed" if p.fixed else f"{p.ppf(0.05):.3g}–{p.ppf(0.95):.3g}"
         basis = {"quote": f"\"{p.quote}\"", "logical": f"logical: {p.logical}",
+                 "implied": f"implied by {p.implied_by}",
                  "unstated": "[yellow]unstated: the source is silent[/]"}.get(p.provenance, "[dim]no basis given[/]")
         origin = [str(p.origin).rsplit("/", 1)[-1]] if len(files) > 1 else []
         table.add_row(pid, p.spec, f"{p.mean:.3g}", iv, *origin, basis)
     console.print(table)
+
+
+def implied_json(imp: Any) -> str:
+    """The JSON of ``argmap implied``: the result object's fields, with statements described."""
+    doc = {
+        "map": imp.map, "priors": list(imp.priors), "method": imp.method, "ess": imp.ess,
+        "khat": imp.khat, "prior_probability": imp.prior_probability, "draws": imp.draws,
+        "seed": imp.seed, "reliable": imp.reliable,
+        "statements": [{"node": s.node, "statement": s.describe(), "kind": s.kind, "quote": s.quote,
+                        "source": s.source, "file": s.origin} for s in imp.statements],
+        "parameters": {k: asdict(v) for k, v in imp.parameters.items()},
+        "nodes": {k: {f: v for f, v in asdict(x).items() if f != "phrases"} for k, x in imp.nodes.items()},
+        "warnings": list(imp.warnings),
+    }
+    if imp.diagnostics:
+        doc["diagnostics"] = imp.diagnostics
+    return json.dumps(doc, indent=2, allow_nan=False)
+
+
+def implied_report(imp: Any, amap: ArgumentMap, console: Any, top: int = 12) -> None:
+    """The rich report of ``argmap implied``: each step before and after the statements."""
+    from rich.table import Table
+    from rich.text import Text
+
+    console.print(Text(f"What the statements imply · {amap.title}", style="bold"))
+    how = (f"importance sampling of {imp.draws:,} prior draws (PSIS k-hat {imp.khat:.2f})"
+           if imp.method == "importance" else
+           f"NUTS {imp.diagnostics.get('chains')} chains × {imp.diagnostics.get('draws'):,} draws")
+    console.print(f"map [cyan]{imp.map}[/] · priors [cyan]{', '.join(imp.priors)}[/] · {how} · "
+                  f"effective sample size {imp.ess:,.0f} · seed {imp.seed}", highlight=False)
+    for s in imp.statements:
+        quote = f' ("{s.quote}")' if s.quote else ""
+        where = f" [dim]({s.origin})[/]" if s.origin and not s.origin.startswith("--given") else ""
+        console.print(f"Given: {s.describe()}{quote}{where}", highlight=False)
+    console.print(f"Prior probability of the statements: {pct(imp.prior_probability)}", highlight=False)
+    for w in imp.warnings:
+        console.print(Text("⚠ " + w, style="yellow"))
+    console.print()
+    table = Table(title=f"Each step before and after the statements (largest shifts first; {top} shown)",
+                  title_justify="left")
+    table.add_column("parameter", overflow="fold", min_width=20, max_width=28)
+    table.add_column("prior", justify="right", no_wrap=True)
+    table.add_column("implied ± mcse", justify="right", no_wrap=True)
+    table.add_column("implied 90%", justify="right", no_wrap=True)
+    table.add_column("Δ logit", justify="right", no_wrap=True)
+    table.add_column("IPCC term", overflow="fold", max_width=13)
+    rows = sorted(imp.parameters.items(), key=lambda kv: (-abs(kv[1].shift), kv[0]))
+    for pid, v in rows[:top]:
+        table.add_row(pid, pct(v.prior_mean), f"{pct(v.implied_mean)} ± {pct(v.mcse, 2)}",
+                      interval(v.implied_p05, v.implied_p95), f"{v.shift:+.2f}",
+                      _narrowest(v.phrases))
+    console.print(table)
+    if len(rows) > top:
+        console.print(f"[dim]{len(rows) - top} more parameters moved less; --json lists them all.[/]")
+    nodes = Table(title="Headline claims before and after", title_justify="left")
+    nodes.add_column("claim", overflow="fold", max_width=40)
+    nodes.add_column("id", style="dim", overflow="fold", max_width=28)
+    nodes.add_column("prior", justify="right", no_wrap=True)
+    nodes.add_column("implied", justify="right", no_wrap=True)
+    nodes.add_column("implied 90%", justify="right", no_wrap=True)
+    for node in dict.fromkeys([*amap.targets, *(s.node for s in imp.statements if s.node in imp.nodes)]):
+        v = imp.nodes[node]
+        nodes.add_row(amap.claims[node].label, node, pct(v.prior_mean), pct(v.implied_mean),
+                      interval(v.implied_p05, v.implied_p95))
+    console.print(nodes)
+
+
+def _narrowest(phrases: Sequence[str]) -> str:
+    """The narrowest IPCC term whose range holds a value (the scale's terms are nested)."""
+    from argmap.lexicons import load_lexicon
+
+    ranges = load_lexicon("ipcc").ranges()
+    inside = sorted(phrases, key=lambda p: ranges[p][1] - ranges[p][0])
+    return inside[0] if inside else ""

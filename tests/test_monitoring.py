@@ -93,11 +93,14 @@ def test_every_shipped_evidence_file_fits_the_monitoring_map(name: str) -> None:
 
 @pytest.mark.slow
 def test_evidence_on_the_monitoring_map(cli) -> None:
-    r = cli("estimate", "--map", "monitoring", "--evidence", "monitoring-ladder", "--json", "--draws", "5000")
+    # the IPCC reading of the post, where the null results have a P(deceptive alignment) to bear on
+    r = cli("estimate", "--map", "monitoring", "--priors", "monitoring-2022", "--priors", "wheaton-ipcc-reading",
+            "--evidence", "monitoring-ladder", "--json", "--draws", "5000")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["diagnostics"]["r_hat_max"] <= 1.01
-    assert doc["result"]["mean"] < doc["prior_result"]["mean"]
+    node = "deceptive_alignment_prosaic"
+    assert doc["nodes"][node]["mean"] < 0.95 * doc["prior_nodes"][node]["mean"]
 
 
 def test_include_errors(cli, write) -> None:

@@ -48,6 +48,7 @@ class ImpliedValue:
     implied_p05: float
     implied_p95: float
     mcse: float  # Monte Carlo standard error of implied_mean
+    implied_sd: float  # standard deviation of the implied distribution
     shift: float  # logit(implied_mean) - logit(prior_mean): the shift in log-odds
     phrases: tuple[str, ...] = ()  # IPCC phrases whose range holds implied_mean
 
@@ -123,9 +124,11 @@ def _loglik(st: Statement, p: np.ndarray) -> np.ndarray:
     return np.where((p >= st.lo) & (p <= st.hi), 0.0, -np.inf)
 
 
-def _weighted(x: np.ndarray, w: np.ndarray) -> tuple[float, float, float, float]:
-    """Weighted mean, 5% and 95% quantiles, and the mean's Monte Carlo standard error."""
+def _weighted(x: np.ndarray, w: np.ndarray) -> tuple[float, float, float, float, float]:
+    """Weighted mean, 5% and 95% quantiles, the mean's Monte Carlo standard error, and the sd."""
     x = np.broadcast_to(np.asarray(x, float), w.shape)
+    keep = w > w.max() * 1e-15  # most draws carry (almost) no weight: sort only the rest
+    x, w = x[keep], w[keep]
     mean = float(np.sum(w * x))
     order = np.argsort(x, kind="stable")
     cum = np.cumsum(w[order])
@@ -133,7 +136,8 @@ def _weighted(x: np.ndarray, w: np.ndarray) -> tuple[float, float, float, float]
     q95 = float(x[order][min(np.searchsorted(cum, 0.95), len(x) - 1)])
     # MCSE of a self-normalised importance estimate (delta method): sqrt(sum w^2 (x - mean)^2)
     mcse = float(np.sqrt(np.sum(w**2 * (x - mean) ** 2)))
-    return mean, q05, q95, mcse
+    sd = float(np.sqrt(max(0.0, np.sum(w * (x - mean) ** 2) / max(np.sum(w), 1e-300))))
+    return mean, q05, q95, mcse, sd
 
 
 def _logit(p: float) -> float:
@@ -153,10 +157,11 @@ def _value_row(prior_x: np.ndarray, post_x: np.ndarray, post_w: np.ndarray, mcse
                phrases: bool) -> ImpliedValue:
     prior_x = np.asarray(prior_x, float)
     pm, (p05, p95) = float(prior_x.mean()), np.quantile(prior_x, [0.05, 0.95])
-    mean, q05, q95, err = _weighted(post_x, post_w)
+    mean, q05, q95, err, sd = _weighted(post_x, post_w)
     return ImpliedValue(prior_mean=pm, prior_p05=float(p05), prior_p95=float(p95), implied_mean=mean,
                         implied_p05=q05, implied_p95=q95, mcse=err if mcse is None else mcse,
-                        shift=_logit(mean) - _logit(pm), phrases=ipcc_phrases(mean) if phrases else ())
+                        implied_sd=sd, shift=_logit(mean) - _logit(pm),
+                        phrases=ipcc_phrases(mean) if phrases else ())
 
 
 def implied(amap: ArgumentMap, priors: Priors, statements: list[Statement] | tuple[Statement, ...],
@@ -185,7 +190,6 @@ def implied(amap: ArgumentMap, priors: Priors, statements: list[Statement] | tup
     values: dict[str, Any] = {}
     for pid, p in priors.entries.items():
         values[pid] = p.value if p.fixed else parameter_generator(seed, pid).beta(p.a, p.b, size=draws)
-    node_p = {n: np.broadcast_to(np.asarray(v, float), (draws,)) for n, v in evaluate(circuit, values).items()}
     stated = {st.node: _probability(amap, circuit, values, st.node) for st in statements}
     inside = np.ones(draws, bool)
     loglik = np.zeros(draws)
@@ -196,12 +200,16 @@ def implied(amap: ArgumentMap, priors: Priors, statements: list[Statement] | tup
     prior_probability = float(inside.mean())
     warnings = []
     if prior_probability < IMPOSSIBLE:
-        warnings.append(f"The statements are nearly impossible under these priors: {inside.sum():,} of "
-                        f"{draws:,} prior draws satisfy them (prior probability "
-                        f"{'below ' + format(1 / draws, '.0e') if not inside.any() else format(prior_probability, '.1e')}"
-                        "); what they imply is unreliable.")
+        shown = f"below {1 / draws:.0e}" if not inside.any() else f"{prior_probability:.1e}"
+        said = (f"the statements are nearly impossible under these priors: {int(inside.sum()):,} of "
+                f"{draws:,} prior draws satisfy them (prior probability {shown})")
+        if not nuts:
+            raise ArgmapError(f"{said}, so what they imply would be unreliable; widen a statement or the "
+                              "priors, or add --nuts to sample it anyway")
+        warnings.append(f"{said[0].upper()}{said[1:]}; what they imply is unreliable.")
     w, khat, ess = _importance(loglik)
     use_nuts = nuts or khat is None or khat >= KHAT_MAX or ess < MIN_ESS
+    node_p = _node_probabilities(circuit, values, draws)
     if not use_nuts:
         params = {pid: _value_row(values[pid], values[pid], w, None, True) for pid in uncertain}
         nodes = {n: _value_row(node_p[n], node_p[n], w, None, False) for n in amap.claims}
@@ -216,6 +224,18 @@ def implied(amap: ArgumentMap, priors: Priors, statements: list[Statement] | tup
                  seed, chains, tune, posterior_draws, progressbar, khat)
 
 
+def _node_probabilities(circuit: Any, values: dict, draws: int) -> dict[str, np.ndarray]:
+    """P(node) for every node and draw, evaluated in chunks so intermediate arrays stay small."""
+    chunk = 100_000
+    parts: dict[str, list[np.ndarray]] = {}
+    for start in range(0, draws, chunk):
+        stop = min(draws, start + chunk)
+        part = {k: (v[start:stop] if isinstance(v, np.ndarray) else v) for k, v in values.items()}
+        for n, x in evaluate(circuit, part).items():
+            parts.setdefault(n, []).append(np.broadcast_to(np.asarray(x, float), (stop - start,)))
+    return {n: np.concatenate(xs) for n, xs in parts.items()}
+
+
 def _importance(loglik: np.ndarray) -> tuple[np.ndarray, float | None, float]:
     """Normalised weights, Pareto k-hat (None when no draw has weight) and effective sample size."""
     finite = np.isfinite(loglik)
@@ -225,10 +245,14 @@ def _importance(loglik: np.ndarray) -> tuple[np.ndarray, float | None, float]:
         w = finite / finite.sum()
         # bounded weights: the importance ratio has every moment, which PSIS reports as k-hat 0
         return w, 0.0, float(finite.sum())
+    import warnings
+
     import arviz as az
 
     lw = np.where(finite, loglik, -np.inf)
-    smoothed, khat = az.psislw(np.where(finite, lw, np.min(lw[finite]) - 1e3), reff=1.0)
+    with warnings.catch_warnings(), np.errstate(over="ignore", under="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # PSIS's tail fit overflows harmlessly
+        smoothed, khat = az.psislw(np.where(finite, lw, np.min(lw[finite]) - 1e3), reff=1.0)
     smoothed = np.where(finite, smoothed, -np.inf)
     w = np.exp(smoothed - np.max(smoothed))
     w /= w.sum()
@@ -299,3 +323,31 @@ def _nuts(amap: ArgumentMap, priors: Priors, statements: tuple[Statement, ...], 
                    diagnostics={"r_hat_max": rhat_max, "ess_bulk_min": ess_min,
                                 "divergences": divergences, "chains": chains, "tune": tune,
                                 "draws": posterior_draws})
+
+
+def implied_priors(amap: ArgumentMap, base: Priors, statements: tuple[Statement, ...], name: str,
+                   draws: int = 200_000, seed: int = 0) -> dict[str, Any]:
+    """Priors implied by statements alone: ``base`` conditioned on them, each marginal fitted to a Beta.
+
+    Used for a priors file that holds statements and no priors of its own. The fit keeps each
+    parameter's implied mean and variance; the dependence between parameters that conditioning
+    creates is dropped, so P(node) under the fitted priors can differ from the statement (the report
+    shows both). Only the fast path runs here; a statement too unlikely for it is an error.
+    """
+    from argmap.errors import PriorsError
+    from argmap.fitting import beta_from_mean_sd
+    from argmap.priors import Prior
+
+    result = implied(amap, base, statements, draws=draws, seed=seed)
+    if result.method != "importance" or not result.reliable:
+        raise PriorsError(f"{name}: statement: the statements are too unlikely under the priors this file "
+                          f"extends for argmap to fit implied priors at load time (prior probability "
+                          f"{result.prior_probability:.1e}); run argmap implied to see why, or widen them")
+    described = "; ".join(s.describe() for s in statements)
+    out: dict[str, Any] = {}
+    for pid, v in result.parameters.items():
+        a, b = beta_from_mean_sd(min(max(v.implied_mean, 1e-9), 1 - 1e-9), max(v.implied_sd, 1e-9))
+        out[pid] = Prior(pid, f"implied by {described}", a=a, b=b, origin=name, implied_by=described,
+                         why=f"The prior of {', '.join(base.names)} conditioned on {described} "
+                             f"({result.ess:,.0f} effective draws), fitted to a Beta by mean and variance.")
+    return out

@@ -165,3 +165,23 @@ def test_evidence_posterior_end_to_end() -> None:
     report("argmap estimate with one evidence item (NUTS 2 x 1,000 after 1,000 tuning)", t_post, t_prior,
            "argmap estimate without evidence", "<= 15 s, r_hat <= 1.01")
     assert t_post <= 15 and max(r_hats) <= 1.01
+
+
+def test_implied_fast_path_vs_estimate() -> None:
+    """argmap implied with one hard statement (importance sampling) against a plain estimate."""
+    cmd = _cli("implied", "--given", "deceptive_alignment_prosaic < 1%", "--priors", "wheaton-ipcc-reading")
+    _run(cmd)
+    _run(_cli("estimate"))
+    t_imp, t_est = interleaved(lambda: _run(cmd), lambda: _run(_cli("estimate")), reps=3)
+    assert report("argmap implied, one hard statement (importance sampling, 500,000 draws)", t_imp, t_est,
+                  "argmap estimate", "<= 2x") <= 2
+
+
+def test_implied_nuts_path_vs_estimate() -> None:
+    """The same statement sampled with NUTS (--nuts), cached compilation, against a plain estimate."""
+    cmd = _cli("implied", "--given", "deceptive_alignment_prosaic < 1%", "--priors", "wheaton-ipcc-reading",
+               "--nuts")
+    _run(cmd)  # warm PyTensor's compile cache
+    t_nuts, t_est = interleaved(lambda: _run(cmd), lambda: _run(_cli("estimate")), reps=3)
+    assert report("argmap implied --nuts, one hard statement (2 chains x 1,000 after 1,000 tuning)", t_nuts,
+                  t_est, "argmap estimate", "<= 6x") <= 6
