@@ -92,3 +92,40 @@ def test_rich_report_shows_verdict_targets_and_paths(cli) -> None:
                  "mean ± mcse", "exact mean", "90% interval"):
         assert text in out, text
     assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_routes_and_what_each_adds_match_the_hand_derived_formulas(cli) -> None:
+    """What a route adds is E[P(target)] minus E[P(target)] with the route switched off, here by
+    setting its chance to 0 in the hand-derived formulas (an independent computation)."""
+    from argmap.maps import load_map
+    from argmap.priors import load_priors
+    from tests.benchmarks.handwritten import node_probabilities
+
+    doc = run_json(cli, "--draws", "2000")
+    (group,) = doc["routes"]
+    amap = load_map("deceptive-alignment")
+    means = load_priors("wheaton", amap=amap).means()
+    total = node_probabilities(means)[amap.target]
+    assert [r["node"] for r in group["routes"]] == ["da_pretraining", "da_finetuning", "da_opposed_regime"]
+    off = {"da_pretraining": ["da_pretraining"], "da_opposed_regime": ["da_opposed_regime"],
+           "da_finetuning": ["da_ft_base_goal_first", "da_ft_simultaneous", "da_ft_after_window",
+                             "da_ft_dangerous_order"]}
+    for r in group["routes"]:
+        without = node_probabilities({**means, **{c: 0.0 for c in off[r["node"]]}})[amap.target]
+        assert r["adds"] == pytest.approx(total - without, abs=1e-12), r["node"]
+
+
+def test_objections_map_shows_the_posts_routes_and_each_objection_apart(cli) -> None:
+    doc = run_json(cli, "--map", "deceptive-alignment-objections", "--draws", "2000")
+    groups = {g["node"]: g for g in doc["routes"]}
+    assert set(groups) == {"deceptive_alignment_prosaic", "deceptive_alignment_with_objections"}
+    post, objections = groups["deceptive_alignment_prosaic"], groups["deceptive_alignment_with_objections"]
+    assert {r["node"] for r in post["routes"]} == {"da_pretraining", "da_finetuning", "da_opposed_regime"}
+    assert {r["node"] for r in objections["routes"]} == {"da_goal_guarding", "da_counting_argument"}
+    assert post["mean"] == pytest.approx(doc["nodes"]["deceptive_alignment_prosaic"]["exact_mean"], abs=1e-12)
+    # the post's routes and the objections overlap, so each group adds less than its own total
+    target = doc["result"]["exact_mean"]
+    assert objections["adds"] == pytest.approx(target - post["mean"], abs=1e-12)
+    assert post["adds"] <= post["mean"] + 1e-12
+    text = cli("estimate", "--map", "deceptive-alignment-objections", "--draws", "2000").stdout
+    assert "Routes to" in text and "Objections and rival arguments" in text and "adds" in text
