@@ -98,8 +98,10 @@ def statement_checks(est: Estimate, priors: Any) -> list[dict[str, Any]]:
             value = est.targets[st.node].mean
         else:
             value = est.nodes[st.node].mean
+        silent = sum(s1 for _, s1, basis in est.drivers_by_target.get(st.node, ()) if basis == "unstated")
         out.append({"node": st.node, "statement": st.describe(), "quote": st.quote, "source": st.source,
-                    "file": st.origin, "value": value, "holds": st.holds(value)})
+                    "file": st.origin, "value": value, "holds": st.holds(value),
+                    "rests_on_silence": silent > 0.5})
     return out
 
 
@@ -107,8 +109,10 @@ def statement_line(check: dict[str, Any]) -> str:
     """One line: what a file states about a node, and what its priors give there."""
     quote = f" (\"{check['quote']}\")" if check["quote"] else ""
     where = "inside" if check["holds"] else "outside"
+    caveat = (", but that figure rests mostly on parameters the source never stated"
+              if check.get("rests_on_silence") else "")
     return (f"Stated in {check['file']}: {check['statement']}{quote}. These priors give "
-            f"{pct(check['value'])}, {where} the statement.")
+            f"{pct(check['value'])}, {where} the statement{caveat}.")
 
 
 def estimate_json(est: Estimate, amap: ArgumentMap, priors: Any = None) -> str:
@@ -202,6 +206,8 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any, priors: Any 
     columns: list[tuple[str, Summary]] = []
     for node in est.targets:
         mark = " (target)" if node == est.target else ""
+        silent = sum(s1 for _, s1, b in est.drivers_by_target.get(node, ()) if b == "unstated") > 0.5
+        mark += " ⚠ unstated" if silent else ""
         head = f"{amap.claims[node].label}{mark}\n[dim]{node}[/]"
         if updated:
             columns += [(head + "\n[dim]prior[/]", est.prior_targets[node]),

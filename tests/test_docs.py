@@ -114,3 +114,16 @@ def test_public_api_matches_the_cli() -> None:
     assert est.idata.prior[f"P({amap.target})"].shape == (1, 2000)
     sens = argmap.sensitivity(amap, priors, samples=128)
     assert sens.expected == exact
+
+
+@pytest.mark.parametrize("doc, map_name", [("map.md", "deceptive-alignment"),
+                                           ("objections.md", "deceptive-alignment-objections")])
+def test_every_node_is_described_in_its_doc(doc: str, map_name: str) -> None:
+    import argmap
+
+    text = (ROOT / "docs" / doc).read_text()
+    amap = argmap.load_map(map_name)
+    own = set(amap.claims) - (set(argmap.load_map("deceptive-alignment").claims)
+                              if map_name != "deceptive-alignment" else set())
+    for node in own:
+        assert f"| `{node}` |" in text, node

@@ -128,14 +128,14 @@ def test_cli_uses_the_priors_files_statements_and_prints_json(cli) -> None:
 
 def test_statements_only_file_works_with_estimate_compare_and_cruxes(cli) -> None:
     amap = load_map("deceptive-alignment-objections")
-    priors = load_priors("carlsmith-2023-implied", amap=amap)
+    priors = load_priors("wheaton-given-carlsmith-2023", amap=amap)
     assert all(p.implied_by for pid, p in priors.entries.items() if not p.fixed)
     m = ["--map", "deceptive-alignment-objections"]
-    r = cli("estimate", *m, "--priors", "carlsmith-2023-implied", "--draws", "5000", "--json")
+    r = cli("estimate", *m, "--priors", "wheaton-given-carlsmith-2023", "--draws", "5000", "--json")
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["statements"][0]["node"] == "scheming_given_aware"
-    assert cli("compare", "carlsmith-2023", "carlsmith-2023-implied", *m, "--draws", "2000").exit_code == 0
-    assert cli("cruxes", "carlsmith-2023", "carlsmith-2023-implied", *m).exit_code == 0
+    assert cli("compare", "carlsmith-2023", "wheaton-given-carlsmith-2023", *m, "--draws", "2000").exit_code == 0
+    assert cli("cruxes", "carlsmith-2023", "wheaton-given-carlsmith-2023", *m).exit_code == 0
 
 
 @pytest.mark.slow

@@ -106,10 +106,10 @@ def test_every_wheaton_prior_says_where_its_number_comes_from() -> None:
                 assert "stands in for that silence" in entry["why"], pid
         elif "logical" in entry:
             assert shape == {"value"} and entry["value"] in (0, 1), pid
-        else:  # a phrase read from quoted words, or a flat statement quoted and read as 0
+        else:  # a phrase read from quoted words, or a flat statement quoted and read as 0 or 1
             assert shape in ({"phrase"}, {"value"}) and entry.get("quote"), pid
             if "value" in entry:
-                assert entry["value"] == 0, pid
+                assert entry["value"] in (0, 1) and "states this flatly" in entry["why"], pid
 
 
 def test_no_uniform_prior_is_labelled_as_a_belief() -> None:

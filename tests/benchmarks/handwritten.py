@@ -60,7 +60,15 @@ def node_probabilities(t: dict) -> dict[str, np.ndarray]:
     out["da_pretraining"] = gd * pt_if_gd
     # fine-tuning orderings: base goal first (given gd); simultaneous (given not first); long horizons
     # first (only when goal-directed first); long-term goals at some point (given that)
-    bgb_gd, bgb_ngd = t[f"{BGB} | pt_goal_directed"], t[f"{BGB} | not pt_goal_directed"]
+    # the prompt feeds only the base-goal ordering, so it is summed out there
+    pr = t["prompted_from_start"]
+    out["prompted_from_start"] = pr
+
+    def bgb_row(g: bool):
+        head = f"{BGB} | {'' if g else 'not '}pt_goal_directed"
+        return pr * t[f"{head}, prompted_from_start"] + (1 - pr) * t[f"{head}, not prompted_from_start"]
+
+    bgb_gd, bgb_ngd = bgb_row(True), bgb_row(False)
     sim_nf, sim_f = (t["base_goal_with_goal_directedness | base_goal_not_first"],
                      t["base_goal_with_goal_directedness | not base_goal_not_first"])
     ltb_g, ltb_ng = t[f"{LTB} | goal_directed_first"], t[f"{LTB} | not goal_directed_first"]
