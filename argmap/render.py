@@ -24,7 +24,7 @@ def pct(x: float | None, digits: int = 3) -> str:
     v = 100 * x
     if v == 0:
         return "0%"
-    if abs(v) < 1e-3:
+    if abs(v) < 1e-4:
         return f"{v:.{digits - 1}e}%"
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(v))))
     return f"{v:.{decimals}f}%"
