@@ -16,12 +16,17 @@ IPCC_AR5 = {  # Mastrandrea et al. (2010), Table 1
 }
 
 
-@pytest.mark.parametrize("phrase, rng", IPCC_AR5.items())
-def test_ipcc_terms_have_the_moments_of_their_range(phrase: str, rng: tuple[float, float]) -> None:
-    r = load_lexicon("ipcc").read(phrase)
+def assert_uniform_moments(lexicon: str, phrase: str, rng: tuple[float, float]) -> None:
+    """The phrase's Beta has the mean and variance of the uniform distribution on its range (scipy)."""
+    r = load_lexicon(lexicon).read(phrase)
     m, v = stats.beta.stats(r.a, r.b, moments="mv")
     u = stats.uniform(rng[0], rng[1] - rng[0])
     assert float(m) == pytest.approx(u.mean(), rel=1e-9) and float(v) == pytest.approx(u.var(), rel=1e-9)
+
+
+@pytest.mark.parametrize("phrase, rng", IPCC_AR5.items())
+def test_ipcc_terms_have_the_moments_of_their_range(phrase: str, rng: tuple[float, float]) -> None:
+    assert_uniform_moments("ipcc", phrase, rng)
 
 
 def test_lookup_ignores_case_and_spacing() -> None:
@@ -57,10 +62,7 @@ def test_survey_betas_keep_the_phrases_in_order() -> None:
 @pytest.mark.parametrize("phrase, rng", [("very unlikely", (0.0, 0.01)), ("highly unlikely", (0.0, 0.01)),
                                          ("very likely", (0.99, 1.0)), ("highly likely", (0.99, 1.0))])
 def test_the_posts_gloss_has_the_moments_of_its_range(phrase: str, rng: tuple[float, float]) -> None:
-    r = load_lexicon("wheaton-gloss").read(phrase)
-    m, v = stats.beta.stats(r.a, r.b, moments="mv")
-    u = stats.uniform(rng[0], rng[1] - rng[0])
-    assert float(m) == pytest.approx(u.mean(), rel=1e-9) and float(v) == pytest.approx(u.var(), rel=1e-9)
+    assert_uniform_moments("wheaton-gloss", phrase, rng)
 
 
 def test_the_gloss_is_in_the_post() -> None:
