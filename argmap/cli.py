@@ -22,9 +22,124 @@ app = typer.Typer(
 
 
 
+DEBUG = {"on": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        from argmap import __version__
+
+        typer.echo(f"argmap {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _group() -> None:
+def _group(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print argmap's version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="On an internal error, print the traceback "
+                                                        "(also ARGMAP_DEBUG=1).")] = False,
+) -> None:
     """argmap: probabilistic argument maps (see docs/ for the formats and the maths)."""
+    import os
+
+    DEBUG["on"] = debug or os.environ.get("ARGMAP_DEBUG", "") not in ("", "0")
+    from argmap import model
+
+    model.PROCESS_HOOK = own_the_process
+
+
+# --- What argmap does to its own process, as a program (never as a library) -------------------------
+
+def own_the_process(purpose: str) -> None:
+    """Choose PyTensor's compile cache for this run, quiet its logging, import PyMC, speed up start-up.
+
+    Every new process re-reads the index of PyTensor's whole compile cache, re-hashing each cached
+    module's fused operation, so start-up grows with everything ever compiled there (2.5 s with a
+    busy cache). argmap therefore keeps its forward modules apart from the much larger log-density
+    modules of NUTS: a plain estimate never reads the latter. Only possible before PyTensor's first
+    import, and never over a compile directory the user chose in PYTENSOR_FLAGS.
+    """
+    import logging
+    import os
+    import warnings
+
+    from argmap.model import cache_dir, quiet_imports
+
+    if "pytensor" not in sys.modules:
+        flags = os.environ.get("PYTENSOR_FLAGS", "")
+        if "compiledir" not in flags:
+            base = cache_dir() / f"pytensor-{purpose}"
+            os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, f"base_compiledir={base}"]))
+    for name in ("pytensor.tensor.blas", "pytensor", "pymc"):  # argmap reports its own diagnostics
+        logging.getLogger(name).setLevel(logging.ERROR)
+    # raised at the first compilation that could use BLAS; nothing argmap compiles needs it
+    warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS", category=UserWarning)
+    quiet_imports()
+    _fast_ext_suffix()
+    _cached_march_flags()
+
+
+def _fast_ext_suffix() -> None:
+    """Let PyTensor read the extension-module suffix from the standard library.
+
+    Before loading its first compiled module in a process, PyTensor imports all of setuptools
+    (0.25 s) only to read ``EXT_SUFFIX``, which ``sysconfig`` gives directly.
+    """
+    import sysconfig
+
+    from pytensor.link.c import cmodule
+
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    if suffix and callable(getattr(cmodule, "_get_ext_suffix", None)):
+        cmodule._get_ext_suffix = lambda: suffix
+
+
+def _cached_march_flags() -> None:
+    """Reuse PyTensor's detection of g++'s -march=native flags across runs on this machine.
+
+    PyTensor runs ``g++ -march=native -E -v`` in every new process before its first C compilation
+    (0.25 s). The answer depends only on the compiler and the CPU, so it is cached under
+    ~/.cache/argmap keyed by both and by the host; a cache that cannot be read or written is skipped
+    and PyTensor detects the flags itself.
+    """
+    import hashlib
+    import json
+    import os
+    import platform
+    from pathlib import Path as _Path
+
+    from pytensor.configdefaults import config
+    from pytensor.link.c.cmodule import GCC_compiler
+
+    from argmap.model import cache_dir
+
+    if GCC_compiler.march_flags is not None or "-march" in config.gcc__cxxflags:
+        return
+    cpuinfo = _Path("/proc/cpuinfo")
+    cpu = cpuinfo.read_text() if cpuinfo.exists() else platform.processor()
+    cpu_lines = sorted({ln for ln in cpu.splitlines() if ln.startswith(("model name", "flags"))})
+    key = hashlib.sha256("\n".join([GCC_compiler.version_str(), platform.node(), *cpu_lines])
+                         .encode()).hexdigest()[:16]
+    cache = cache_dir() / "march.json"
+    try:
+        known = json.loads(cache.read_text()) if cache.is_file() else {}
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known, dict) and isinstance(known.get(key), list):
+        GCC_compiler.march_flags = [str(f) for f in known[key]]
+        return
+    GCC_compiler.compile_args()  # detects and sets GCC_compiler.march_flags
+    if GCC_compiler.march_flags is not None:
+        known = known if isinstance(known, dict) else {}
+        known[key] = list(GCC_compiler.march_flags)
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(known))
+            tmp.replace(cache)
+        except OSError:
+            pass
 
 
 DEFAULT_MAP = "deceptive-alignment"
@@ -123,14 +238,14 @@ def estimate(
                                  "or a path); repeatable. Entries in priors files count too.")] = None,
     draws: Annotated[int, typer.Option(help="Parameter draws from the priors (at most "
                                             "10,000,000).")] = 100_000,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same output.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed: the same seed gives the same output.")] = 0,
     chains: Annotated[int, typer.Option(help="With evidence: NUTS chains.")] = 2,
     tune: Annotated[int, typer.Option(help="With evidence: NUTS tuning steps per chain.")] = 1000,
     posterior_draws: Annotated[int, typer.Option(help="With evidence: NUTS draws per chain.")] = 1000,
     save: Annotated[Path | None, typer.Option(help="Write the arviz InferenceData (prior and, with "
                                                    "evidence, posterior groups) to this .nc file.",
                                               dir_okay=False)] = None,
-    force: Annotated[bool, typer.Option(help="Let --save replace an existing file.")] = False,
+    force: Annotated[bool, typer.Option(help="Let --save and --plot replace existing files.")] = False,
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
 ) -> None:
@@ -148,7 +263,7 @@ def estimate(
         if save is not None:
             check_writable(save, ".nc", force)
         if plot is not None:
-            check_writable(plot, ".png", force=True)
+            check_writable(plot, ".png", force)
         amap, pri = select(map_name, priors)
         extra = load_evidence(evidence)
         result = run(amap, pri, target=target, threshold=threshold, draws=draws, seed=seed,
@@ -160,7 +275,7 @@ def estimate(
         if plot is not None:
             from argmap.plots import distribution
 
-            distribution(result, plot)
+            distribution(result, plot, force)
     except ArgmapError as exc:
         fail(str(exc))
     if as_json:
@@ -177,9 +292,10 @@ def sensitivity(
     threshold: ThresholdOpt = None,
     samples: Annotated[int, typer.Option(help="Base samples of the Sobol design (rounded up to a "
                                               "power of two; the design has N (D + 2) rows).")] = 8192,
-    seed: Annotated[int, typer.Option(help="Seed of the Sobol design and its bootstrap.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the Sobol design and its bootstrap.")] = 0,
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
+    force: Annotated[bool, typer.Option(help="Let --plot replace an existing file.")] = False,
 ) -> None:
     """Which claims the verdict hangs on, and how far each must move to flip it."""
     from argmap.analyses.sensitivity import sensitivity as run
@@ -188,7 +304,7 @@ def sensitivity(
 
     try:
         if plot is not None:
-            check_writable(plot, ".png", force=True)  # fail before the work, not after it
+            check_writable(plot, ".png", force)  # fail before the work, not after it
         amap, pri = select(map_name, priors)
         with progress_bar("Sobol indices", enabled=not as_json) as tick:
             result = run(amap, pri, target=target, threshold=threshold, samples=samples, seed=seed,
@@ -196,7 +312,7 @@ def sensitivity(
         if plot is not None:
             from argmap.plots import tornado
 
-            tornado(result, plot)
+            tornado(result, plot, force=force)
     except ArgmapError as exc:
         fail(str(exc))
     if as_json:
@@ -214,7 +330,7 @@ def implied(
                               "'NODE in [lo, hi]' or 'NODE ~ v ± sd' (numbers as 0.01 or 1%); repeatable. "
                               "Without --given, the priors files' [[statement]]s are used.")] = None,
     draws: Annotated[int, typer.Option(help="Prior draws for the importance-sampling path.")] = 500_000,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same output.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed: the same seed gives the same output.")] = 0,
     nuts: Annotated[bool, typer.Option("--nuts", help="Sample with NUTS even when the fast path "
                                                       "would do.")] = False,
     chains: Annotated[int, typer.Option(help="With NUTS: chains.")] = 2,
@@ -222,6 +338,7 @@ def implied(
     posterior_draws: Annotated[int, typer.Option(help="With NUTS: draws per chain.")] = 1000,
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
+    force: Annotated[bool, typer.Option(help="Let --plot replace an existing file.")] = False,
 ) -> None:
     """What statements about derived claims imply for each step: the priors conditioned on them."""
     from argmap.analyses.implied import implied as run
@@ -231,7 +348,7 @@ def implied(
 
     try:
         if plot is not None:
-            check_writable(plot, ".png", force=True)
+            check_writable(plot, ".png", force)
         statements = [parse_given(g) for g in given or []]
         amap, pri = select(map_name, priors)
         result = run(amap, pri, statements or list(pri.statements), draws=draws, seed=seed, nuts=nuts,
@@ -240,7 +357,7 @@ def implied(
         if plot is not None:
             from argmap.plots import implied_shifts
 
-            implied_shifts(result, amap, plot)
+            implied_shifts(result, amap, plot, force=force)
     except ArgmapError as exc:
         fail(str(exc))
     if as_json:
@@ -256,7 +373,7 @@ def show(
     target: Annotated[str | None, typer.Option("--target", "-t", help="The claim at the top of the tree. "
                                                "Default: the map's last headline target.")] = None,
     draws: Annotated[int, typer.Option(help="Parameter draws for the intervals.")] = 100_000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
 ) -> None:
     """The argument as a tree: each claim, how it combines the claims below it, and its probability."""
     from argmap.analyses.estimate import check_draws
@@ -313,7 +430,7 @@ def compare(
     target: TargetOpt = None,
     threshold: ThresholdOpt = None,
     draws: Annotated[int, typer.Option(help="Parameter draws per file.")] = 100_000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Several priors files side by side: their estimates and where their beliefs differ most."""
@@ -340,7 +457,7 @@ def cruxes(
     target: TargetOpt = None,
     permutations: Annotated[int, typer.Option(help="Orderings sampled when more than 16 parameters "
                                                    "differ.")] = 2000,
-    seed: Annotated[int, typer.Option(help="Seed of the sampled orderings.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the sampled orderings.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Which claims a disagreement between two priors files comes down to (Shapley values)."""
@@ -540,10 +657,36 @@ def _answer(raw: str) -> object:
     return raw
 
 
+class _Interrupted(BaseException):
+    """Ctrl-C, raised past typer's own handling so that the program can exit 130."""
+
+
 def main() -> None:
-    """Entry point of the ``argmap`` script."""
+    """Entry point of the ``argmap`` script: the one error boundary.
+
+    An ArgmapError is reported by the command itself (one ``Error:`` line, exit 1) and usage errors by
+    typer (exit 2). Anything else ends in one line and exit 3, with the traceback only under --debug or
+    ARGMAP_DEBUG=1; Ctrl-C ends in one line and exit 130.
+    """
+    import os
+    import signal
+
+    def interrupted(signum: int, frame: object) -> None:
+        raise _Interrupted()
+
+    signal.signal(signal.SIGINT, interrupted)  # the program owns its process: typer would exit 1
     try:
         app()
+    except (_Interrupted, KeyboardInterrupt):
+        typer.echo("Error: interrupted (Ctrl-C); no file was written", err=True)
+        raise SystemExit(130) from None
+    except Exception as exc:  # noqa: BLE001 - the boundary: no traceback reaches the user
+        if DEBUG["on"] or os.environ.get("ARGMAP_DEBUG", "") not in ("", "0"):
+            raise
+        message = " ".join(str(exc).split())[:300]
+        typer.echo(f"Error: internal error ({type(exc).__name__}: {message}); please report it with the "
+                   "command and `argmap --version`", err=True)
+        raise SystemExit(3) from None
     finally:
         # PyMC's compiled graphs leave about a million objects behind, and the interpreter's last
         # garbage collection walks them all (0.5 s, a sixth of a run). Nothing needs collecting at

@@ -9,7 +9,6 @@ This module never prints.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import warnings
@@ -30,92 +29,26 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "argmap"
 
 
-def prepare(purpose: str = "forward") -> None:
-    """Choose PyTensor's compile cache for this run, then import PyMC quietly.
+# Set by the command line (argmap.cli), which owns its process: a callable taking the purpose
+# ("forward" or "posterior") that chooses PyTensor's compile cache, quiets its logging and imports PyMC.
+# As a library argmap leaves the host's environment, loggers, warning filters and other libraries alone.
+PROCESS_HOOK: Any = None
 
-    Every new process re-reads the index of PyTensor's whole compile cache, re-hashing each cached
-    module's fused operation, so start-up grows with everything ever compiled there (2.5 s with a
-    busy cache). argmap therefore keeps its forward modules apart from the much larger log-density
-    modules of NUTS: a plain estimate never reads the latter. Only possible before PyTensor's first
-    import, and never over a compile directory the user chose in PYTENSOR_FLAGS.
-    """
-    if "pytensor" not in sys.modules:
-        flags = os.environ.get("PYTENSOR_FLAGS", "")
-        if "compiledir" not in flags:
-            base = cache_dir() / f"pytensor-{purpose}"
-            os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, f"base_compiledir={base}"]))
-    quiet_imports()
+
+def prepare(purpose: str = "forward") -> None:
+    """Import PyMC and ArviZ for a run: through the CLI's process hook when there is one."""
+    if PROCESS_HOOK is not None:
+        PROCESS_HOOK(purpose)
+    else:
+        quiet_imports()
 
 
 def quiet_imports() -> None:
-    """Import PyMC with the noise it makes at import time silenced (no BLAS is needed here)."""
-    logging.getLogger("pytensor.tensor.blas").setLevel(logging.ERROR)
-    logging.getLogger("pytensor").setLevel(logging.ERROR)
-    logging.getLogger("pymc").setLevel(logging.ERROR)  # argmap reports its own diagnostics
-    # raised at the first compilation that could use BLAS; nothing argmap compiles needs it
-    warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS", category=UserWarning)
+    """Import PyMC and ArviZ with their import-time FutureWarnings silenced, for this import only."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         import arviz  # noqa: F401
         import pymc  # noqa: F401
-    _fast_ext_suffix()
-    _cached_march_flags()
-
-
-def _fast_ext_suffix() -> None:
-    """Let PyTensor read the extension-module suffix from the standard library.
-
-    Before loading its first compiled module in a process, PyTensor imports all of setuptools
-    (0.25 s) only to read ``EXT_SUFFIX``, which ``sysconfig`` gives directly.
-    """
-    import sysconfig
-
-    try:
-        from pytensor.link.c import cmodule
-
-        suffix = sysconfig.get_config_var("EXT_SUFFIX")
-        if suffix and getattr(cmodule, "_get_ext_suffix", None) is not None:
-            cmodule._get_ext_suffix = lambda: suffix
-    except Exception:  # noqa: BLE001 - an optimisation only
-        return
-
-
-def _cached_march_flags() -> None:
-    """Reuse PyTensor's detection of g++'s -march=native flags across runs on this machine.
-
-    PyTensor runs ``g++ -march=native -E -v`` in every new process before its first C compilation
-    (0.25 s, an eighth of argmap's run time). The answer depends only on the compiler and the CPU, so
-    it is cached under ~/.cache/argmap keyed by both and by the host; anything unexpected falls back
-    to PyTensor's own detection.
-    """
-    import hashlib
-    import json
-    import platform
-
-    try:
-        from pytensor.configdefaults import config
-        from pytensor.link.c.cmodule import GCC_compiler
-
-        if GCC_compiler.march_flags is not None or "-march" in config.gcc__cxxflags:
-            return
-        cpu = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else platform.processor()
-        cpu_lines = sorted({ln for ln in cpu.splitlines() if ln.startswith(("model name", "flags"))})
-        key = hashlib.sha256("\n".join([GCC_compiler.version_str(), platform.node(), *cpu_lines])
-                             .encode()).hexdigest()[:16]
-        cache = cache_dir() / "march.json"
-        known = json.loads(cache.read_text()) if cache.is_file() else {}
-        if key in known and isinstance(known[key], list):
-            GCC_compiler.march_flags = [str(f) for f in known[key]]
-            return
-        GCC_compiler.compile_args()  # detects and sets GCC_compiler.march_flags
-        if GCC_compiler.march_flags is not None:
-            known[key] = list(GCC_compiler.march_flags)
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(known))
-            tmp.replace(cache)
-    except Exception:  # noqa: BLE001 - an optimisation only: PyTensor detects the flags itself
-        return
 
 
 def node_var(node: str) -> str:

@@ -17,18 +17,21 @@ def _pyplot() -> Any:
     return plt
 
 
-def save(fig: Any, path: Path) -> None:
-    """Write a figure to ``path`` as PNG, atomically (a failed write leaves no partial file)."""
+def save(fig: Any, path: Path, force: bool = False) -> None:
+    """Write a figure to ``path`` as PNG, atomically (a failed write leaves no partial file).
+
+    An existing file is replaced only with ``force``, as every other writer of argmap does.
+    """
     from argmap.files import check_writable, write_atomically
 
     try:
-        check_writable(Path(path), ".png", force=True)
-        write_atomically(Path(path), lambda tmp: fig.savefig(tmp, format="png", dpi=DPI), force=True)
+        check_writable(Path(path), ".png", force)
+        write_atomically(Path(path), lambda tmp: fig.savefig(tmp, format="png", dpi=DPI), force)
     finally:
         _pyplot().close(fig)
 
 
-def tornado(sens: Any, path: Path, top: int = 15) -> None:
+def tornado(sens: Any, path: Path, top: int = 15, force: bool = False) -> None:
     """One bar per parameter: E[P(target)] with it at its prior's 5th and 95th percentile."""
     plt = _pyplot()
     rows = sorted(sens.rows, key=lambda r: r.swing, reverse=True)[:top][::-1]
@@ -52,7 +55,7 @@ def tornado(sens: Any, path: Path, top: int = 15) -> None:
                  fontsize=10)
     ax.legend(handles=[*ax.get_legend_handles_labels()[0], *handles], fontsize=8, loc="lower right")
     fig.tight_layout()
-    save(fig, path)
+    save(fig, path, force)
 
 
 def _row_label(row: Any, width: int = 60) -> str:
@@ -63,7 +66,7 @@ def _row_label(row: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def distribution(est: Any, path: Path) -> None:
+def distribution(est: Any, path: Path, force: bool = False) -> None:
     """P(target) over the draws on a log axis, with the threshold, mean and median marked.
 
     With evidence the prior and the posterior are overlaid.
@@ -97,10 +100,10 @@ def distribution(est: Any, path: Path) -> None:
     ax.set_title(f"P({est.target}), {what}\nmap {est.map}, priors {', '.join(est.priors)}", fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
-    save(fig, path)
+    save(fig, path, force)
 
 
-def implied_shifts(imp: Any, amap: Any, path: Path, top: int = 12) -> None:
+def implied_shifts(imp: Any, amap: Any, path: Path, top: int = 12, force: bool = False) -> None:
     """Prior and implied 90% intervals and means of the parameters the statements move most."""
     plt = _pyplot()
     rows = sorted(imp.parameters.items(), key=lambda kv: -abs(kv[1].shift))[:top][::-1]
@@ -127,4 +130,4 @@ def implied_shifts(imp: Any, amap: Any, path: Path, top: int = 12) -> None:
     given = "; ".join(s.describe() for s in imp.statements)
     ax.set_title(f"What {given} implies\nmap {imp.map}, priors {', '.join(imp.priors)}", fontsize=10)
     fig.tight_layout()
-    save(fig, path)
+    save(fig, path, force)

@@ -1,0 +1,120 @@
+"""The CLI's error boundary and the library's manners: one line on every failure, no side effects."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import assert_one_error
+
+BOOM = """
+import sys
+import argmap.analyses.estimate as e
+def boom(*args, **kwargs):
+    raise ZeroDivisionError("division by zero")
+e.estimate = boom
+sys.argv = ["argmap", *{args!r}]
+from argmap.cli import main
+main()
+"""
+
+
+def _run(code: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_3() -> None:
+    r = _run(BOOM.format(args=["estimate"]), env={"ARGMAP_DEBUG": ""})
+    assert r.returncode == 3
+    assert r.stderr.splitlines() == ["Error: internal error (ZeroDivisionError: division by zero); please "
+                                     "report it with the command and `argmap --version`"]
+
+
+def test_debug_shows_the_traceback() -> None:
+    r = _run(BOOM.format(args=["--debug", "estimate"]))
+    assert r.returncode != 0 and "Traceback" in r.stderr and "ZeroDivisionError" in r.stderr
+    r = _run(BOOM.format(args=["estimate"]), env={"ARGMAP_DEBUG": "1"})
+    assert "Traceback" in r.stderr
+
+
+def test_version(cli) -> None:
+    from argmap import __version__
+
+    r = cli("--version")
+    assert r.exit_code == 0 and r.stdout.strip() == f"argmap {__version__}"
+
+
+@pytest.mark.parametrize("command", [["estimate"], ["sensitivity"], ["implied"], ["show"],
+                                     ["compare", "wheaton", "agnostic"], ["cruxes", "wheaton", "agnostic"]])
+def test_a_negative_seed_is_a_usage_error(cli, command: list[str]) -> None:
+    r = cli(*command, "--seed", "-1")
+    assert r.exit_code == 2 and "Traceback" not in r.stderr and "--seed" in r.stderr
+
+
+def test_plots_never_replace_a_file_without_force(cli, tmp_path) -> None:
+    png = tmp_path / "keep.png"
+    png.write_bytes(b"mine")
+    for command in (["estimate", "--draws", "1000"], ["sensitivity", "--samples", "64"],
+                    ["implied", "--draws", "2000"]):
+        assert_one_error(cli(*command, "--plot", str(png)), "exists", "--force")
+        assert png.read_bytes() == b"mine"
+    r = cli("estimate", "--draws", "1000", "--plot", str(png), "--force")
+    assert r.exit_code == 0 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+NO_SIDE_EFFECTS = """
+import json, logging, os, sys, warnings
+# importing these changes the process by itself (their own loggers, filters, variables): that is theirs
+import arviz, matplotlib, pymc, pytensor, scipy.stats, SALib.analyze.sobol  # noqa
+try:  # PyTensor imports setuptools when it loads its first compiled module, and with it this filter
+    import pkg_resources  # noqa
+except ImportError:
+    pass
+before = (dict(os.environ), [logging.getLogger(n).level for n in ("pymc", "pytensor", "pytensor.tensor.blas")],
+          list(warnings.filters))
+import argmap
+amap = argmap.load_map("deceptive-alignment")
+priors = argmap.load_priors("wheaton", amap=amap)
+argmap.estimate(amap, priors, draws=2000)
+argmap.sensitivity(amap, priors, samples=64)
+after = (dict(os.environ), [logging.getLogger(n).level for n in ("pymc", "pytensor", "pytensor.tensor.blas")],
+         list(warnings.filters))
+print(json.dumps([before[0] == after[0], before[1] == after[1], before[2] == after[2]]))
+"""
+
+
+def test_the_library_leaves_the_host_process_alone() -> None:
+    r = _run(NO_SIDE_EFFECTS)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.strip().splitlines()[-1]) == [True, True, True]
+
+
+def test_no_environment_writes_or_patches_outside_the_cli() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "argmap"
+    for path in root.rglob("*.py"):
+        if path.name == "cli.py":
+            continue
+        text = path.read_text()
+        assert "os.environ[" not in text and "os.environ.update" not in text, path
+        assert "cmodule." not in text and "GCC_compiler." not in text, path
+
+
+@pytest.mark.slow
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path) -> None:
+    p = subprocess.Popen([sys.executable, "-m", "argmap", "estimate", "--draws", "3000000"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    time.sleep(4)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130
+    assert err.strip().splitlines() == ["Error: interrupted (Ctrl-C); no file was written"]
