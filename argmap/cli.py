@@ -153,8 +153,15 @@ PriorsOpt = Annotated[list[str] | None, typer.Option(
                            "(wheaton for the deceptive-alignment maps).")]
 TargetOpt = Annotated[str | None, typer.Option("--target", "-t", help="The node to estimate. "
                                                "Default: the map's target.")]
-ThresholdOpt = Annotated[float | None, typer.Option(help="The claim under test is P(target) < "
-                                                    "threshold. Default: the map's threshold.")]
+def _open_unit(value: float | None) -> float | None:
+    """A threshold strictly between 0 and 1, checked before any work (a usage error, exit 2)."""
+    if value is not None and not 0 < value < 1:
+        raise typer.BadParameter(f"{value} must lie strictly between 0 and 1, e.g. 0.01")
+    return value
+
+
+ThresholdOpt = Annotated[float | None, typer.Option(callback=_open_unit, help="The claim under test is "
+                                                    "P(target) < threshold. Default: the map's threshold.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Also write a chart to this PNG file.",
                                               dir_okay=False)]
@@ -236,7 +243,7 @@ def estimate(
     evidence: Annotated[list[str] | None, typer.Option(
         "--evidence", "-e", help="A file of [[evidence]] entries (a shipped name in priors/evidence "
                                  "or a path); repeatable. Entries in priors files count too.")] = None,
-    draws: Annotated[int, typer.Option(help="Parameter draws from the priors (at most "
+    draws: Annotated[int, typer.Option(min=100, max=10_000_000, help="Parameter draws from the priors (at most "
                                             "10,000,000).")] = 100_000,
     seed: Annotated[int, typer.Option(min=0, help="Random seed: the same seed gives the same output.")] = 0,
     chains: Annotated[int, typer.Option(help="With evidence: NUTS chains.")] = 2,
@@ -417,6 +424,13 @@ def select_each(map_name: str | None, names: list[str]):  # noqa: ANN201
     from argmap.priors import combine
 
     amap, files = load_files(map_name, names, last_names_map=False)
+    seen: dict[str, int] = {}
+    for f in files:  # two files with one name (or one file twice) would share a column
+        seen[f.name] = seen.get(f.name, 0) + 1
+    if any(n > 1 for n in seen.values()):
+        dup = next(n for n, k in seen.items() if k > 1)
+        raise ArgmapError(f"two of the files are named {dup!r}; compare distinct files, or give each its "
+                          "own name = \"...\"")
     return amap, [combine([f], amap) for f in files]
 
 
@@ -429,7 +443,7 @@ def compare(
     map_name: MapOpt = None,
     target: TargetOpt = None,
     threshold: ThresholdOpt = None,
-    draws: Annotated[int, typer.Option(help="Parameter draws per file.")] = 100_000,
+    draws: Annotated[int, typer.Option(min=100, max=10_000_000, help="Parameter draws per file.")] = 100_000,
     seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:

@@ -20,6 +20,8 @@ MAX_FILE_BYTES = 1_000_000  # a map or priors file is a few kB; anything near th
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file, with size and syntax errors reported as one line naming the file."""
+    if path.exists() and not path.is_file():
+        raise FileFormatError(f"{path}: not a regular file (a folder or a device); give a TOML file")
     if not path.is_file():
         raise NotFoundError(f"{path}: no such file; check the path or use a shipped name")
     size = path.stat().st_size
@@ -29,7 +31,7 @@ def read_toml(path: Path) -> dict[str, Any]:
             f"{MAX_FILE_BYTES:,} bytes, so this is probably not a map or priors file"
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark some editors add is not TOML
     except UnicodeDecodeError as exc:
         raise FileFormatError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
     try:

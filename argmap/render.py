@@ -136,8 +136,10 @@ def estimate_json(est: Estimate, amap: ArgumentMap, priors: Any = None) -> str:
     if est.routes:
         doc["routes"] = [{"node": g.node, "title": g.title, "mean": g.mean, "adds": g.adds,
                           "routes": [asdict(r) for r in g.routes]} for g in est.routes]
-    if est.conditionals:
-        doc["conditionals"] = {k: dict(asdict(v), label=next(c.label for c in amap.conditionals if c.id == k))
+    if est.conditionals:  # a conditional on a claim of probability 0 is undefined: null, not NaN
+        doc["conditionals"] = {k: dict({f: (None if isinstance(x, float) and math.isnan(x) else x)
+                                        for f, x in asdict(v).items()},
+                                       label=next(c.label for c in amap.conditionals if c.id == k))
                                for k, v in est.conditionals.items()}
     if est.lever is not None:
         doc["lever"] = {"node": est.lever.node, "target_if_true": asdict(est.lever.if_true),

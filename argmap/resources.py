@@ -37,6 +37,9 @@ def resolve(name_or_path: str, folder: Path, what: str, base: Path | None = None
         path = Path(name_or_path).expanduser()
         if base is not None and not path.is_absolute():
             path = base / path
+        if path.exists() and not path.is_file():
+            raise NotFoundError(f"{name_or_path}: not a regular file (a folder or a device); give a "
+                                f"{what} file")
         if not path.is_file():
             raise NotFoundError(f"{name_or_path}: no such {what} file; check the path")
         return path

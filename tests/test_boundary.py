@@ -118,3 +118,36 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path) -> None:
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130
     assert err.strip().splitlines() == ["Error: interrupted (Ctrl-C); no file was written"]
+
+
+def test_files_named_alike_are_refused_not_mixed_up(cli, write) -> None:
+    a = write("a.toml", 'name = "same"\nextends = "wheaton"\n[priors]\n')
+    b = write("b.toml", 'name = "same"\nextends = "agnostic"\n[priors]\n')
+    assert_one_error(cli("compare", str(a), str(b), "--draws", "1000"), "'same'")
+    assert_one_error(cli("compare", "wheaton", "wheaton", "--draws", "1000"), "'wheaton'")
+
+
+@pytest.mark.parametrize("args", [["--draws", "50"], ["--draws", "20000000"], ["--threshold", "1.5"],
+                                  ["--threshold", "0"]])
+def test_out_of_range_options_are_usage_errors(cli, args: list[str]) -> None:
+    r = cli("estimate", *args)
+    assert r.exit_code == 2 and "Traceback" not in r.stderr
+
+
+def test_a_folder_or_a_bom_as_a_priors_file(cli, tmp_path) -> None:
+    assert_one_error(cli("estimate", "--priors", str(tmp_path) + "/"), "not a regular file")
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes('\ufeffname = "bom"\nextends = "wheaton"\n[priors]\n'.encode("utf-8"))
+    r = cli("estimate", "--priors", str(bom), "--draws", "1000", "--json")
+    assert r.exit_code == 0, r.stderr
+
+
+def test_an_undefined_conditional_is_null_in_json(cli, write) -> None:
+    m = write("m.toml", 'id = "m"\ntitle = "M"\ntarget = "both"\n[[conditional]]\nid = "c"\nlabel = "P(b | a)"\n'
+              'numerator = "both"\ndenominator = "a"\n[[node]]\nid = "a"\nclaim = "claim a"\n'
+              '[[node]]\nid = "b"\nclaim = "claim b"\n[[node]]\nid = "both"\nclaim = "claim both"\n'
+              'all = ["a", "b"]\n')
+    p = write("p.toml", 'name = "p"\n[priors]\na = 0\nb = 0.5\n')
+    r = cli("estimate", "--map", str(m), "--priors", str(p), "--draws", "1000", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["conditionals"]["c"]["value"] is None
