@@ -40,6 +40,11 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise FileFormatError(f"{path}: not valid TOML: {exc}; fix the syntax there") from exc
 
 
+def shorten(text: str, limit: int = 80) -> str:
+    """A user's value cut to size for an error message (a 300 kB name is not echoed whole)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def closest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """The valid names closest to a misspelt one, best first."""
     return difflib.get_close_matches(word, list(choices), n=n, cutoff=0.5)
@@ -48,7 +53,9 @@ def closest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ``did you mean ...?`` hint, or a list of what is valid when nothing is close."""
     choices = sorted(choices)
-    near = closest(word, choices)
+    if not choices:
+        return "there is nothing of that kind to choose from here"
+    near = closest(word[:200], choices)
     if near:
         return "did you mean " + " or ".join(repr(c) for c in near) + "?"
     shown = ", ".join(repr(c) for c in choices[:12])

@@ -64,13 +64,20 @@ def fit_beta_quantiles(probs: Sequence[float], values: Sequence[float]) -> tuple
         return (stats.beta.ppf(p, a, b) - x) / (x[-1] - x[0])
 
     best = None
-    for start in ([math.log(a0), math.log(b0)], [0.0, 0.0], [math.log(a0) + 2, math.log(b0) + 2]):
-        sol = optimize.least_squares(residuals, start, bounds=([-9, -9], [18, 18]),
+    lo_b, hi_b = -9.0, 18.0  # a and b between about 1e-4 and 6.6e7
+    starts = ([math.log(a0), math.log(b0)], [0.0, 0.0], [math.log(a0) + 2, math.log(b0) + 2])
+    for start in starts:
+        start = [min(max(v, lo_b + 1e-9), hi_b - 1e-9) for v in start]  # inside the bounds, always
+        sol = optimize.least_squares(residuals, start, bounds=([lo_b, lo_b], [hi_b, hi_b]),
                                      xtol=1e-14, ftol=1e-14, gtol=1e-14)
         if best is None or sol.cost < best.cost:
             best = sol
     a, b = (float(v) for v in np.exp(best.x))
-    if len(p) == 2 and np.max(np.abs(stats.beta.ppf(p, a, b) - x)) > 1e-6:
-        raise ValueError(f"no Beta has quantiles {list(values)} at {list(probs)}; "
-                         "choose a narrower or less extreme interval")
+    # each quantile must be met to 1% of its own distance from 0 and 1 (so that a tail as extreme as
+    # 1e-9 is not silently fitted at 1e-7) and to 1% of the interval's width
+    tolerance = 0.01 * np.minimum(np.minimum(x, 1 - x), x[-1] - x[0])
+    if len(p) == 2 and np.any(np.abs(stats.beta.ppf(p, a, b) - x) > tolerance):
+        width = "narrow" if x[-1] - x[0] < 1e-3 else "extreme"
+        raise ValueError(f"no Beta argmap can fit has quantiles {list(values)} at {list(probs)}: the "
+                         f"interval is too {width}; widen it, or write mean with n (or a fixed value)")
     return a, b

@@ -513,22 +513,28 @@ def cruxes_report(cx: Any, console: Any) -> None:
     console.print(cruxes_summary(cx))
 
 
+def toml_string(text: str) -> str:
+    """A TOML basic string: UTF-8 kept as it is (JSON's ASCII escapes would split emoji into
+    surrogate pairs, which TOML rejects); quotes, backslashes and control characters escaped."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def toml_key(pid: str) -> str:
     """A parameter id as a TOML key: bare when it can be, quoted otherwise."""
-    return pid if pid.replace("_", "").isalnum() else json.dumps(pid)
+    return pid if pid.replace("_", "").isalnum() else toml_string(pid)
 
 
 def prior_entry(prior: Any) -> str:
     """One prior as an inline TOML table that reads back to the same distribution."""
-    why = f", why = {json.dumps(prior.why)}" if prior.why else ""
-    why += f", quote = {json.dumps(prior.quote)}" if prior.quote else ""
-    why += f", logical = {json.dumps(prior.logical)}" if prior.logical else ""
+    why = f", why = {toml_string(prior.why)}" if prior.why else ""
+    why += f", quote = {toml_string(prior.quote)}" if prior.quote else ""
+    why += f", logical = {toml_string(prior.logical)}" if prior.logical else ""
     why += ", unstated = true" if prior.unstated else ""
     if prior.value is not None:
         return f"{{ value = {prior.value!r}{why} }}"
     if prior.spec.startswith("phrase "):
         phrase, lexicon = prior.spec.split('"')[1], prior.spec.rsplit("(", 1)[1].rstrip(")")
-        return f"{{ phrase = {json.dumps(phrase)}, lexicon = {json.dumps(lexicon)}{why} }}"
+        return f"{{ phrase = {toml_string(phrase)}, lexicon = {toml_string(lexicon)}{why} }}"
     return f"{{ beta = [{prior.a!r}, {prior.b!r}]{why} }}"
 
 
@@ -540,8 +546,8 @@ def priors_file_text(header: Sequence[str], name: str, description: str, map_id:
     with an optional comment line above it.
     """
     lines = [f"# {h}" for h in header]
-    lines += [f"name = {json.dumps(name)}", f"description = {json.dumps(description)}",
-              f"map = {json.dumps(map_id)}", "", "[priors]"]
+    lines += [f"name = {toml_string(name)}", f"description = {toml_string(description)}",
+              f"map = {toml_string(map_id)}", "", "[priors]"]
     for pid, entry, comment in entries:
         if comment:
             lines.append(f"# {comment}")

@@ -151,3 +151,28 @@ def test_an_undefined_conditional_is_null_in_json(cli, write) -> None:
     r = cli("estimate", "--map", str(m), "--priors", str(p), "--draws", "1000", "--json")
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["conditionals"]["c"]["value"] is None
+
+
+def test_unicode_survives_priors_init(cli, tmp_path) -> None:
+    src = tmp_path / "src.toml"
+    src.write_text('name = "src"\nextends = "wheaton"\n[priors]\n'
+                   'prompted_from_start = { phrase = "likely", why = "ünï cødé 🙂 and a \\"quote\\"" }\n',
+                   encoding="utf-8")
+    out = tmp_path / "ünï cødé 🙂.toml"
+    r = cli("priors", "init", str(out), "--from", str(src))
+    assert r.exit_code == 0, r.stderr
+    assert "🙂" in out.read_text(encoding="utf-8")
+    assert cli("priors", "check", str(out)).exit_code == 0
+
+
+@pytest.mark.parametrize("ci90, words", [([0.5, 0.50001], "too narrow"), ([1e-9, 0.5], "too extreme")])
+def test_beta_intervals_argmap_cannot_fit_are_refused_clearly(cli, write, ci90, words) -> None:
+    p = write("p.toml", 'name = "p"\nextends = "wheaton"\n[priors]\n'
+              f"prompted_from_start = {{ ci90 = [{ci90[0]!r}, {ci90[1]!r}] }}\n")
+    assert_one_error(cli("priors", "check", str(p)), "prompted_from_start", words)
+
+
+def test_an_empty_map_has_a_clear_error(cli, write) -> None:
+    m = write("empty.toml", 'id = "empty"\ntitle = "E"\ntarget = "x"\n')
+    r = cli("estimate", "--map", str(m))
+    assert r.exit_code == 1 and "valid names are \n" not in r.stderr and r.stderr.startswith("Error: ")
