@@ -176,3 +176,23 @@ def test_an_empty_map_has_a_clear_error(cli, write) -> None:
     m = write("empty.toml", 'id = "empty"\ntitle = "E"\ntarget = "x"\n')
     r = cli("estimate", "--map", str(m))
     assert r.exit_code == 1 and "valid names are \n" not in r.stderr and r.stderr.startswith("Error: ")
+
+
+def test_logarithmic_pool_with_a_zero_weight_file_that_fixes_a_parameter(cli, tmp_path) -> None:
+    half = tmp_path / "half.toml"
+    half.write_text('name = "half"\nextends = "wheaton"\n[priors]\nprompted_from_start = 0.5\n')
+    out = tmp_path / "pooled.toml"
+    r = cli("pool", "wheaton", str(half), "--weights", "1,0", "--method", "logarithmic", "--output", str(out))
+    assert r.exit_code == 0, r.stderr
+    from argmap.maps import load_map
+    from argmap.priors import load_priors
+
+    amap = load_map("deceptive-alignment")
+    pooled, wheaton = load_priors(str(out), amap=amap), load_priors("wheaton", amap=amap)
+    p, q = pooled.entries["prompted_from_start"], wheaton.entries["prompted_from_start"]
+    assert (p.a, p.b) == pytest.approx((q.a, q.b), rel=1e-12)
+
+
+def test_sensitivity_reports_the_samples_it_used(cli) -> None:
+    doc = json.loads(cli("sensitivity", "--samples", "100", "--json").stdout)
+    assert doc["sobol_samples"] == 128

@@ -220,8 +220,10 @@ def pool(amap: ArgumentMap, priors: Sequence[Priors], method: str,
             if fixed:
                 out.append(PooledPrior(pid, None, None, fixed.pop(), inputs))
                 continue
-            a = float(sum(wi * (q.a - 1) for wi, q in zip(w, ps, strict=True)) + 1)
-            b = float(sum(wi * (q.b - 1) for wi, q in zip(w, ps, strict=True)) + 1)
+            # a file with weight 0 takes no part, fixed or not
+            used = [(wi, q) for wi, q in zip(w, ps, strict=True) if wi > 0]
+            a = float(sum(wi * (q.a - 1) for wi, q in used) + 1)
+            b = float(sum(wi * (q.b - 1) for wi, q in used) + 1)
             out.append(PooledPrior(pid, a, b, None, inputs))
             continue
         m = [q.mean for q in ps]

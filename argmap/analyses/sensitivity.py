@@ -108,6 +108,7 @@ def sensitivity(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
     uncertain = priors.uncertain
     if not uncertain:
         raise LimitError("every prior is a fixed value: there is no uncertainty to analyse")
+    samples = 1 << max(6, math.ceil(math.log2(samples)))  # Sobol sequences want a power of two
     sobol = _sobol(circuit, target, priors, uncertain, samples, seed, progress)
     rows = []
     for i, pid in enumerate(uncertain):
