@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -47,6 +47,7 @@ def _group(
     from argmap import model
 
     model.PROCESS_HOOK = own_the_process
+    model.COMPILED_HOOK = release_compile_lock
 
 
 # --- What argmap does to its own process, as a program (never as a library) -------------------------
@@ -71,6 +72,7 @@ def own_the_process(purpose: str) -> None:
         if "compiledir" not in flags:
             base = cache_dir() / f"pytensor-{purpose}"
             os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, f"base_compiledir={base}"]))
+    hold_compile_lock(purpose)
     for name in ("pytensor.tensor.blas", "pytensor", "pymc"):  # argmap reports its own diagnostics
         logging.getLogger(name).setLevel(logging.ERROR)
     # raised at the first compilation that could use BLAS; nothing argmap compiles needs it
@@ -78,6 +80,57 @@ def own_the_process(purpose: str) -> None:
     quiet_imports()
     _fast_ext_suffix()
     _cached_march_flags()
+
+
+_LOCK: dict[str, Any] = {}
+
+
+def hold_compile_lock(purpose: str) -> None:
+    """Take argmap's own lock on a compile cache before PyTensor touches it.
+
+    Several argmap processes started together on an empty cache would all compile the same modules,
+    and PyTensor's own lock makes the later ones wait and then give up with a traceback. So each
+    process holds this lock until its functions are compiled (``release_compile_lock``), and a process
+    that has to wait says so. One lock per process and cache; a platform without ``fcntl`` skips it.
+    """
+    if _LOCK:
+        return
+    try:
+        import fcntl
+    except ImportError:
+        return
+    from argmap.model import cache_dir
+
+    path = cache_dir() / f"pytensor-{purpose}.lock"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115 - held until the compile is done
+    except OSError:
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        typer.echo("argmap: waiting for another argmap to finish compiling into the same cache ...",
+                   err=True)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    _LOCK["handle"], _LOCK["purpose"] = handle, purpose
+
+
+def release_compile_lock(stage: str) -> None:
+    """Let the next argmap process compile, once this run's last compile (its purpose's) is done.
+
+    A run with evidence compiles its forward draws first and NUTS last, both into the posterior cache,
+    so only the stage that matches the cache's purpose releases the lock.
+    """
+    if _LOCK.get("purpose") not in (None, stage):
+        return
+    handle = _LOCK.pop("handle", None)
+    if handle is not None:
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+    _LOCK["done"] = True  # this process has compiled: it never takes the lock again
 
 
 def _fast_ext_suffix() -> None:

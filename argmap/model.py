@@ -33,6 +33,15 @@ def cache_dir() -> Path:
 # ("forward" or "posterior") that chooses PyTensor's compile cache, quiets its logging and imports PyMC.
 # As a library argmap leaves the host's environment, loggers, warning filters and other libraries alone.
 PROCESS_HOOK: Any = None
+# Also set by the command line: called once the run's compiled functions exist (it lets other argmap
+# processes waiting to compile into the same cache go on).
+COMPILED_HOOK: Any = None
+
+
+def compiled(stage: str) -> None:
+    """Tell the CLI, if it is listening, that this run's ``stage`` ("forward", "posterior") is compiled."""
+    if COMPILED_HOOK is not None:
+        COMPILED_HOOK(stage)
 
 
 def prepare(purpose: str = "forward") -> None:
@@ -154,6 +163,7 @@ class ForwardSampler:
         # instead, so a parameter draws the same values in every map that contains it
         for rv, new in batch.items():
             new.owner.inputs[0].set_value(parameter_generator(seed, rv.name), borrow=True)
+        compiled("forward")
 
     def draw(self, n: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """One chunk: (node probabilities, parameter draws), each array of length n."""
@@ -187,6 +197,7 @@ def sample_posterior(model: Any, *, chains: int, tune: int, draws: int, seed: in
     mode = pytensor.compile.mode.get_mode("FAST_RUN").excluding(*POSTERIOR_REWRITES_SKIPPED)
     with model:
         step = pm.NUTS(vars=model.value_vars, target_accept=target_accept, compile_kwargs={"mode": mode})
+        compiled("posterior")
         cores = min(chains, os.cpu_count() or 1)
         return pm.sample(draws=draws, tune=tune, chains=chains, cores=cores, step=step, initvals=starts,
                          random_seed=seed, progressbar=progressbar, compute_convergence_checks=False,

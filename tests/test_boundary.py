@@ -196,3 +196,19 @@ def test_logarithmic_pool_with_a_zero_weight_file_that_fixes_a_parameter(cli, tm
 def test_sensitivity_reports_the_samples_it_used(cli) -> None:
     doc = json.loads(cli("sensitivity", "--samples", "100", "--json").stdout)
     assert doc["sobol_samples"] == 128
+
+
+@pytest.mark.slow
+def test_eight_processes_on_an_empty_cache_all_succeed_alike(tmp_path) -> None:
+    import os
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("PYTENSOR_FLAGS", None)
+    procs = [subprocess.Popen([sys.executable, "-m", "argmap", "estimate", "--draws", "2000", "--json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+             for _ in range(8)]
+    outs = [p.communicate(timeout=900) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, [e for _, e in outs]
+    assert len({o for o, _ in outs}) == 1
+    for _, err in outs:
+        assert "Traceback" not in err
