@@ -25,11 +25,16 @@ __all__ = [
     "Priors",
     "Sensitivity",
     "build_model",
+    "compare",
+    "cruxes",
     "estimate",
     "exact_probabilities",
     "implied",
     "load_map",
     "load_priors",
+    "pool",
+    "select",
+    "select_each",
     "sensitivity",
 ]
 
@@ -46,6 +51,11 @@ _WHERE = {
     "estimate": "argmap.analyses.estimate",
     "Sensitivity": "argmap.analyses.sensitivity",
     "Implied": "argmap.analyses.implied",
+    "compare": "argmap.analyses.compare",
+    "cruxes": "argmap.analyses.compare",
+    "pool": "argmap.analyses.compare",
+    "select": "argmap.selection",
+    "select_each": "argmap.selection",
     "implied": "argmap.analyses.implied",
     "sensitivity": "argmap.analyses.sensitivity",
 }

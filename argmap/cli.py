@@ -195,8 +195,7 @@ def _cached_march_flags() -> None:
             pass
 
 
-DEFAULT_MAP = "deceptive-alignment"
-DEFAULT_PRIORS = "wheaton"
+DEFAULT_MAP = "deceptive-alignment"  # also in argmap.selection, which resolves every default
 
 MapOpt = Annotated[str | None, typer.Option("--map", "-m", help="A shipped map name or a map file. "
                                             "Default: the priors file's map, else deceptive-alignment.")]
@@ -258,33 +257,11 @@ def progress_bar(label: str, enabled: bool):  # noqa: ANN201
         yield lambda done: bar.update(task, completed=done)
 
 
-def load_files(map_name: str | None, names: list[str], last_names_map: bool):  # noqa: ANN201
-    """The priors files, and the map they are for.
-
-    The map is ``--map``, else the one named by the last file that names one (the first, for the
-    commands that keep files apart), else the default map.
-    """
-    from argmap.maps import load_map
-    from argmap.priors import load_priors_file
-
-    files = [load_priors_file(n) for n in names]
-    order = reversed(files) if last_names_map else files
-    return load_map(map_name or next((f.map for f in order if f.map), None) or DEFAULT_MAP), files
-
-
 def select(map_name: str | None, priors_names: list[str] | None):  # noqa: ANN201
-    """Load the selected map and the layered priors, resolving defaults as formats.md section 4 says."""
-    from argmap.priors import combine
+    """The selected map and layered priors (argmap.selection, shared with the Python API)."""
+    from argmap.selection import select as library_select
 
-    if priors_names:
-        amap, files = load_files(map_name, priors_names, last_names_map=True)
-    else:
-        from argmap.maps import load_map
-        from argmap.priors import load_priors_file
-
-        amap = load_map(map_name or DEFAULT_MAP)
-        files = [load_priors_file(amap.default_priors or DEFAULT_PRIORS)]
-    return amap, combine(files, amap)
+    return library_select(map_name, priors_names)
 
 
 @app.command()
@@ -473,18 +450,10 @@ def graph(
 
 
 def select_each(map_name: str | None, names: list[str]):  # noqa: ANN201
-    """One map and one Priors per file (files are not layered): for compare, cruxes and pool."""
-    from argmap.priors import combine
+    """One map and one Priors per file (argmap.selection): for compare, cruxes and pool."""
+    from argmap.selection import select_each as library_select_each
 
-    amap, files = load_files(map_name, names, last_names_map=False)
-    seen: dict[str, int] = {}
-    for f in files:  # two files with one name (or one file twice) would share a column
-        seen[f.name] = seen.get(f.name, 0) + 1
-    if any(n > 1 for n in seen.values()):
-        dup = next(n for n, k in seen.items() if k > 1)
-        raise ArgmapError(f"two of the files are named {dup!r}; compare distinct files, or give each its "
-                          "own name = \"...\"")
-    return amap, [combine([f], amap) for f in files]
+    return library_select_each(map_name, names)
 
 
 FilesArg = Annotated[list[str], typer.Argument(help="Priors files: shipped names or paths.")]

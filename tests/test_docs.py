@@ -127,3 +127,12 @@ def test_every_node_is_described_in_its_doc(doc: str, map_name: str) -> None:
                               if map_name != "deceptive-alignment" else set())
     for node in own:
         assert f"| `{node}` |" in text, node
+
+
+def test_the_api_walk_through_runs() -> None:
+    """docs/api.md is a doctest of the public API (python -m pytest --doctest-glob='docs/api.md')."""
+    import doctest
+
+    result = doctest.testfile(str(ROOT / "docs" / "api.md"), module_relative=False,
+                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 10

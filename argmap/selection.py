@@ -1,0 +1,75 @@
+"""Which map and priors a command is about: the defaults of formats.md section 4, in the library.
+
+The CLI and the Python API resolve a selection the same way, so a notebook gets what a command
+prints. Reads files; never prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from argmap.errors import ArgmapError
+from argmap.maps import ArgumentMap
+from argmap.priors import Priors, PriorsFile
+
+DEFAULT_MAP = "deceptive-alignment"
+DEFAULT_PRIORS = "wheaton"
+
+
+def load_files(map_name: str | Path | None, names: Sequence[str | Path],
+               last_names_map: bool = True) -> tuple[ArgumentMap, list[PriorsFile]]:
+    """The priors files, and the map they are for.
+
+    The map is ``map_name``, else the one named by the last file that names one (the first, with
+    ``last_names_map=False``, for analyses that keep files apart), else the default map.
+    """
+    from argmap.maps import load_map
+    from argmap.priors import load_priors_file
+
+    files = [load_priors_file(n) for n in names]
+    order = reversed(files) if last_names_map else files
+    return load_map(map_name or next((f.map for f in order if f.map), None) or DEFAULT_MAP), files
+
+
+def select(map_name: str | Path | None = None,
+           priors: Sequence[str | Path] | None = None) -> tuple[ArgumentMap, Priors]:
+    """The selected map and its layered priors (later files override earlier ones).
+
+    With no priors files: the map's own default priors (``priors = ...`` in the map file), else
+    ``wheaton``; with no map: the one the priors files name, else ``deceptive-alignment``.
+
+    >>> amap, priors = select()
+    >>> amap.id, priors.names
+    ('deceptive-alignment', ('wheaton',))
+    """
+    from argmap.priors import combine
+
+    if priors:
+        amap, files = load_files(map_name, priors, last_names_map=True)
+    else:
+        from argmap.maps import load_map
+        from argmap.priors import load_priors_file
+
+        amap = load_map(map_name or DEFAULT_MAP)
+        files = [load_priors_file(amap.default_priors or DEFAULT_PRIORS)]
+    return amap, combine(files, amap)
+
+
+def select_each(map_name: str | Path | None,
+                names: Sequence[str | Path]) -> tuple[ArgumentMap, list[Priors]]:
+    """One map and one Priors per file, not layered: for compare, cruxes and pool.
+
+    Two files with one name (or one file twice) are refused, since their results would share a label.
+    """
+    from argmap.priors import combine
+
+    amap, files = load_files(map_name, names, last_names_map=False)
+    seen: dict[str, int] = {}
+    for f in files:
+        seen[f.name] = seen.get(f.name, 0) + 1
+    duplicates = [n for n, k in seen.items() if k > 1]
+    if duplicates:
+        raise ArgmapError(f"two of the files are named {duplicates[0]!r}; compare distinct files, or give "
+                          "each its own name = \"...\"")
+    return amap, [combine([f], amap) for f in files]
