@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ from typer.testing import CliRunner
 from argmap.cli import app
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+# The tests compile many small maps; PyTensor re-reads the index of everything in a compile cache at
+# every start, so they get a cache of their own and leave the user's (and the benchmarks') fast.
+os.environ.setdefault("ARGMAP_CACHE_DIR", str(Path.home() / ".cache" / "argmap-tests"))
 
 
 def toml_value(v: object) -> str:

@@ -202,7 +202,7 @@ def test_sensitivity_reports_the_samples_it_used(cli) -> None:
 def test_eight_processes_on_an_empty_cache_all_succeed_alike(tmp_path) -> None:
     import os
 
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env = {**os.environ, "ARGMAP_CACHE_DIR": str(tmp_path / "cache")}  # empty
     env.pop("PYTENSOR_FLAGS", None)
     procs = [subprocess.Popen([sys.executable, "-m", "argmap", "estimate", "--draws", "2000", "--json"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
