@@ -26,8 +26,9 @@ EPS = 1e-12
 
 def cache_dir() -> Path:
     """Argmap's cache folder: ARGMAP_CACHE_DIR, else argmap/ under XDG_CACHE_HOME or ~/.cache."""
-    if os.environ.get("ARGMAP_CACHE_DIR"):
-        return Path(os.environ["ARGMAP_CACHE_DIR"])
+    chosen = os.environ.get("ARGMAP_CACHE_DIR")
+    if chosen:
+        return Path(chosen)
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "argmap"
 
 
