@@ -217,6 +217,15 @@ ThresholdOpt = Annotated[float | None, typer.Option(callback=_open_unit, help="T
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Also write a chart to this PNG file.",
                                               dir_okay=False)]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Let --plot replace an existing file.")]
+
+
+def check_plot(plot: Path | None, force: bool) -> None:
+    """Refuse a --plot path before any work is done (wrong ending, missing folder, existing file)."""
+    if plot is not None:
+        from argmap.files import check_writable
+
+        check_writable(plot, ".png", force)
 
 
 def fail(message: str) -> None:
@@ -332,16 +341,14 @@ def sensitivity(
     seed: Annotated[int, typer.Option(min=0, help="Seed of the Sobol design and its bootstrap.")] = 0,
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
-    force: Annotated[bool, typer.Option(help="Let --plot replace an existing file.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Which claims the verdict hangs on, and how far each must move to flip it."""
     from argmap.analyses.sensitivity import sensitivity as run
-    from argmap.files import check_writable
     from argmap.render import sensitivity_json, sensitivity_report
 
     try:
-        if plot is not None:
-            check_writable(plot, ".png", force)  # fail before the work, not after it
+        check_plot(plot, force)
         amap, pri = select(map_name, priors)
         with progress_bar("Sobol indices", enabled=not as_json) as tick:
             result = run(amap, pri, target=target, threshold=threshold, samples=samples, seed=seed,
@@ -375,17 +382,15 @@ def implied(
     posterior_draws: Annotated[int, typer.Option(help="With NUTS: draws per chain.")] = 1000,
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
-    force: Annotated[bool, typer.Option(help="Let --plot replace an existing file.")] = False,
+    force: ForceOpt = False,
 ) -> None:
     """What statements about derived claims imply for each step: the priors conditioned on them."""
     from argmap.analyses.implied import implied as run
     from argmap.analyses.implied import parse_given
-    from argmap.files import check_writable
     from argmap.render import implied_json, implied_report
 
     try:
-        if plot is not None:
-            check_writable(plot, ".png", force)
+        check_plot(plot, force)
         statements = [parse_given(g) for g in given or []]
         amap, pri = select(map_name, priors)
         result = run(amap, pri, statements or list(pri.statements), draws=draws, seed=seed, nuts=nuts,
