@@ -195,8 +195,6 @@ def _cached_march_flags() -> None:
             pass
 
 
-DEFAULT_MAP = "deceptive-alignment"  # also in argmap.selection, which resolves every default
-
 MapOpt = Annotated[str | None, typer.Option("--map", "-m", help="A shipped map name or a map file. "
                                             "Default: the priors file's map, else deceptive-alignment.")]
 PriorsOpt = Annotated[list[str] | None, typer.Option(
@@ -308,8 +306,7 @@ def estimate(
         check_draws(draws)
         if save is not None:
             check_writable(save, ".nc", force)
-        if plot is not None:
-            check_writable(plot, ".png", force)
+        check_plot(plot, force)
         amap, pri = select(map_name, priors)
         extra = load_evidence(evidence)
         result = run(amap, pri, target=target, threshold=threshold, draws=draws, seed=seed,
@@ -443,6 +440,7 @@ def graph(
     """The map as a Mermaid flowchart or a Graphviz DOT graph, on stdout."""
     from argmap.graph import to_dot, to_mermaid
     from argmap.maps import load_map
+    from argmap.selection import DEFAULT_MAP
 
     formats = {"mermaid": to_mermaid, "dot": to_dot}
     try:

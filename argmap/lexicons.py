@@ -45,11 +45,8 @@ class Lexicon:
     source: str
     method: str
     readings: dict[str, Reading]
-    stated_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-    def ranges(self) -> dict[str, tuple[float, float]]:
-        """The probability range each phrase names, for lexicons defined by ranges (IPCC)."""
-        return dict(self.stated_ranges)
+    # the probability range each phrase names, for lexicons defined by ranges (IPCC)
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def read(self, phrase: str) -> Reading:
         """The Beta for a phrase (case and spacing ignored), or a ``ValueError`` with the options."""
@@ -96,7 +93,7 @@ def _parse(data: dict, path: Path) -> Lexicon:
         readings[normalise(phrase)] = Reading(normalise(phrase), r.b, r.a,
                                               f"mirror of {r.phrase!r} ({r.basis})")
     return Lexicon(name=data["name"], title=data["title"], source=data["source"],
-                   method=data["method"], readings=readings, stated_ranges=ranges)
+                   method=data["method"], readings=readings, ranges=ranges)
 
 
 REVERSED_MARGIN = 0.20  # how far past 50% an answer must lie, on the wrong side, to count as reversed

@@ -16,7 +16,7 @@ from typing import Literal
 import networkx as nx
 
 from argmap.errors import LimitError, MapError
-from argmap.files import did_you_mean, read_toml, validation_failure
+from argmap.files import did_you_mean, read_toml, shorten, validation_failure
 from argmap.resources import MAPS_DIR, resolve
 
 MAX_NODES = 400
@@ -168,7 +168,7 @@ class ArgumentMap:
     def check_node(self, node: str, what: str = "--target") -> None:
         """Raise a clear error when ``node`` is not a node of this map."""
         if node not in self.claims:
-            raise MapError(f"{what} {node!r} is not a node of map {self.id!r}; "
+            raise MapError(f"{what} {shorten(node)!r} is not a node of map {self.id!r}; "
                            + did_you_mean(node, self.claims))
 
 

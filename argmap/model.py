@@ -10,7 +10,6 @@ This module never prints.
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 from pathlib import Path
 from typing import Any

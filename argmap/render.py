@@ -98,10 +98,9 @@ def statement_checks(est: Estimate, priors: Any) -> list[dict[str, Any]]:
             value = est.targets[st.node].mean
         else:
             value = est.nodes[st.node].mean
-        silent = sum(s1 for _, s1, basis in est.drivers_by_target.get(st.node, ()) if basis == "unstated")
         out.append({"node": st.node, "statement": st.describe(), "quote": st.quote, "source": st.source,
                     "file": st.origin, "value": value, "holds": st.holds(value),
-                    "rests_on_silence": silent > 0.5})
+                    "rests_on_silence": est.rests_on_silence_of(st.node)})
     return out
 
 
@@ -208,8 +207,7 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any, priors: Any 
     columns: list[tuple[str, Summary]] = []
     for node in est.targets:
         mark = " (target)" if node == est.target else ""
-        silent = sum(s1 for _, s1, b in est.drivers_by_target.get(node, ()) if b == "unstated") > 0.5
-        mark += " ⚠ unstated" if silent else ""
+        mark += " ⚠ unstated" if est.rests_on_silence_of(node) else ""
         head = f"{amap.claims[node].label}{mark}\n[dim]{node}[/]"
         if updated:
             columns += [(head + "\n[dim]prior[/]", est.prior_targets[node]),
@@ -665,6 +663,6 @@ def _narrowest(phrases: Sequence[str]) -> str:
     """The narrowest IPCC term whose range holds a value (the scale's terms are nested)."""
     from argmap.lexicons import load_lexicon
 
-    ranges = load_lexicon("ipcc").ranges()
+    ranges = load_lexicon("ipcc").ranges
     inside = sorted(phrases, key=lambda p: ranges[p][1] - ranges[p][0])
     return inside[0] if inside else ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from argmap.errors import NotFoundError
-from argmap.files import did_you_mean
+from argmap.files import did_you_mean, shorten
 
 PACKAGE = Path(__file__).resolve().parent
 MAPS_DIR = PACKAGE / "data" / "maps"
@@ -38,10 +38,10 @@ def resolve(name_or_path: str, folder: Path, what: str, base: Path | None = None
         if base is not None and not path.is_absolute():
             path = base / path
         if path.exists() and not path.is_file():
-            raise NotFoundError(f"{name_or_path}: not a regular file (a folder or a device); give a "
+            raise NotFoundError(f"{shorten(name_or_path)}: not a regular file (a folder or a device); give a "
                                 f"{what} file")
         if not path.is_file():
-            raise NotFoundError(f"{name_or_path}: no such {what} file; check the path")
+            raise NotFoundError(f"{shorten(name_or_path)}: no such {what} file; check the path")
         return path
     shipped = folder / f"{name_or_path}.toml"
     if shipped.is_file():
@@ -50,4 +50,4 @@ def resolve(name_or_path: str, folder: Path, what: str, base: Path | None = None
     if local.is_file():
         return local
     hint = did_you_mean(name_or_path, shipped_names(folder))
-    raise NotFoundError(f"{name_or_path}: not a shipped {what} nor a file; {hint}")
+    raise NotFoundError(f"{shorten(name_or_path)}: not a shipped {what} nor a file; {hint}")

@@ -212,3 +212,10 @@ def test_eight_processes_on_an_empty_cache_all_succeed_alike(tmp_path) -> None:
     assert len({o for o, _ in outs}) == 1
     for _, err in outs:
         assert "Traceback" not in err
+
+
+def test_a_very_long_name_is_not_echoed_whole(cli) -> None:
+    name = "x" * 300_000
+    for args in (["--priors", name], ["--map", name], ["--target", name]):
+        r = cli("estimate", *args)
+        assert r.exit_code == 1 and len(r.stderr) < 2_000, (args[0], len(r.stderr))

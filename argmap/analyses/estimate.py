@@ -126,10 +126,14 @@ class Estimate:
         return tuple((pid, s1) for pid, s1, basis in self.drivers_by_target.get(node, ())
                      if basis == "unstated" and s1 > UNSTATED_S1)
 
+    def rests_on_silence_of(self, node: str) -> bool:
+        """True when unstated priors carry most of the spread of P(node) (first-order indices)."""
+        return sum(s1 for _, s1, basis in self.drivers_by_target.get(node, ()) if basis == "unstated") > 0.5
+
     @property
     def rests_on_silence(self) -> bool:
-        """True when unstated priors carry most of the spread of P(target) (first-order indices)."""
-        return sum(s1 for _, s1, basis in self.drivers if basis == "unstated") > 0.5
+        """True when unstated priors carry most of the spread of P(target)."""
+        return self.rests_on_silence_of(self.target)
 
     @property
     def unstated_drivers(self) -> tuple[tuple[str, float], ...]:
@@ -254,11 +258,10 @@ def estimate(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
     from argmap.analyses.routes import routes
     from argmap.analyses.sensitivity import first_order_indices
 
-    drivers = {}
-    for node in headline:
-        s1 = first_order_indices(amap, priors, node, moments[node].sd ** 2)
-        drivers[node] = tuple(sorted(((pid, v, priors.entries[pid].provenance) for pid, v in s1.items()),
-                                     key=lambda d: (-d[1], d[0])))
+    indices = first_order_indices(amap, priors, {node: moments[node].sd ** 2 for node in headline})
+    drivers = {node: tuple(sorted(((pid, v, priors.entries[pid].provenance) for pid, v in s1.items()),
+                                  key=lambda d: (-d[1], d[0])))
+               for node, s1 in indices.items()}
     prior = Estimate(map=amap.id, priors=priors.names, target=target, threshold=threshold,
                      draws=draws, seed=seed, result=targets[target], targets=targets,
                      nodes=node_summaries, node_sample=kept, kept=kept_draws,

@@ -108,14 +108,13 @@ def parse_given(text: str) -> Statement:
                       "'NODE ~ v ± sd' (numbers as 0.01 or 1%)")
 
 
-def _probability(amap: ArgumentMap, circuit: Any, values: dict, node: str) -> np.ndarray:
+def _probability(amap: ArgumentMap, node_p: dict[str, np.ndarray], node: str) -> np.ndarray:
     """P(node) per draw, or P(numerator) / P(denominator) for a map conditional."""
     cond = next((c for c in amap.conditionals if c.id == node), None)
     if cond is None:
-        return np.asarray(evaluate(circuit, values, nodes=[node])[node], float)
-    out = evaluate(circuit, values, nodes=[cond.numerator, cond.denominator])
-    num, den = np.asarray(out[cond.numerator], float), np.asarray(out[cond.denominator], float)
-    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
+        return node_p[node]
+    num, den = node_p[cond.numerator], node_p[cond.denominator]
+    return np.divide(num, den, out=np.zeros(num.shape), where=den > 0)
 
 
 def _loglik(st: Statement, p: np.ndarray) -> np.ndarray:
@@ -150,7 +149,7 @@ def ipcc_phrases(p: float) -> tuple[str, ...]:
     from argmap.lexicons import load_lexicon
 
     lexicon = load_lexicon("ipcc")
-    return tuple(name for name, (lo, hi) in lexicon.ranges().items() if lo <= p <= hi)
+    return tuple(name for name, (lo, hi) in lexicon.ranges.items() if lo <= p <= hi)
 
 
 def _value_row(prior_x: np.ndarray, post_x: np.ndarray, post_w: np.ndarray, mcse: float | None,
@@ -190,7 +189,8 @@ def implied(amap: ArgumentMap, priors: Priors, statements: list[Statement] | tup
     values: dict[str, Any] = {}
     for pid, p in priors.entries.items():
         values[pid] = p.value if p.fixed else parameter_generator(seed, pid).beta(p.a, p.b, size=draws)
-    stated = {st.node: _probability(amap, circuit, values, st.node) for st in statements}
+    node_p = _node_probabilities(circuit, values, draws)
+    stated = {st.node: _probability(amap, node_p, st.node) for st in statements}
     inside = np.ones(draws, bool)
     loglik = np.zeros(draws)
     for st in statements:
@@ -209,7 +209,6 @@ def implied(amap: ArgumentMap, priors: Priors, statements: list[Statement] | tup
         warnings.append(f"{said[0].upper()}{said[1:]}; what they imply is unreliable.")
     w, khat, ess = _importance(loglik)
     use_nuts = nuts or khat is None or khat >= KHAT_MAX or ess < MIN_ESS
-    node_p = _node_probabilities(circuit, values, draws)
     if not use_nuts:
         params = {pid: _value_row(values[pid], values[pid], w, None, True) for pid in uncertain}
         nodes = {n: _value_row(node_p[n], node_p[n], w, None, False) for n in amap.claims}

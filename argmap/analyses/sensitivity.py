@@ -142,7 +142,7 @@ def _sobol(circuit, target: str, priors: Priors, uncertain: list[str], samples: 
     if len(uncertain) == 1:  # one input carries all the variance
         return {"S1": [1.0], "S1_conf": [0.0], "ST": [1.0], "ST_conf": [0.0]}
     problem = {"num_vars": len(uncertain), "names": uncertain, "bounds": [[0.0, 1.0]] * len(uncertain)}
-    n = 1 << max(6, math.ceil(math.log2(samples)))  # Sobol sequences want a power of two
+    n = samples  # a power of two, rounded by sensitivity() (Sobol sequences want one)
     u = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
     # the design reuses each column's 2N values; invert the Beta CDF once per distinct value
     x = np.empty_like(u)
@@ -202,22 +202,30 @@ def _joint(expected: Callable[[dict], float], means: dict[str, float], uncertain
     return JointShift(None, direction, {})
 
 
-def first_order_indices(amap: ArgumentMap, priors: Priors, target: str, variance: float) -> dict[str, float]:
-    """Each uncertain parameter's first-order Sobol index on P(target), exactly up to ``variance``.
+def first_order_indices(amap: ArgumentMap, priors: Priors,
+                        variances: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Each uncertain parameter's first-order Sobol index on P(node), for every node in ``variances``.
 
-    P(target) is multilinear, so with the other parameters integrated out it is affine in one
-    parameter theta_i: E[P | theta_i] = c + theta_i * (P(theta_i = 1) - P(theta_i = 0)) at the other
-    prior means. Its variance, the numerator of S1, is therefore Var(theta_i) times that slope squared:
-    two circuit evaluations, no sampling. ``variance`` is Var(P(target)), from the draws.
+    P(node) is multilinear, so with the other parameters integrated out it is affine in one parameter
+    theta_i: E[P | theta_i] = c + theta_i * (P(theta_i = 1) - P(theta_i = 0)) at the other prior means.
+    Its variance, the numerator of S1, is Var(theta_i) times that slope squared: no sampling, and one
+    batched circuit evaluation (two columns per parameter) serves every node. ``variances`` maps each
+    node to Var(P(node)), from the draws.
     """
-    if not variance > 0:
-        return {pid: 0.0 for pid in priors.uncertain}
-    circuit = circuit_for(amap)
+    uncertain = priors.uncertain
     means = priors.means()
-    out = {}
-    for pid in priors.uncertain:
-        p = priors.entries[pid]
-        at = {v: float(evaluate(circuit, {**means, pid: v}, nodes=[target])[target]) for v in (0.0, 1.0)}
-        var = p.a * p.b / ((p.a + p.b) ** 2 * (p.a + p.b + 1))
-        out[pid] = min(1.0, var * (at[1.0] - at[0.0]) ** 2 / variance)
+    k = len(uncertain)
+    values = {pid: np.full(2 * k, m) if pid in uncertain else m for pid, m in means.items()}
+    for j, pid in enumerate(uncertain):  # column 2j: theta = 0; column 2j + 1: theta = 1
+        values[pid][2 * j], values[pid][2 * j + 1] = 0.0, 1.0
+    at = evaluate(circuit_for(amap), values, nodes=list(variances)) if k else {}
+    out: dict[str, dict[str, float]] = {}
+    for node, variance in variances.items():
+        slope = np.broadcast_to(np.asarray(at.get(node, 0.0), float), (2 * k,))
+        slope = slope[1::2] - slope[0::2]
+        out[node] = {}
+        for j, pid in enumerate(uncertain):
+            p = priors.entries[pid]
+            var = p.a * p.b / ((p.a + p.b) ** 2 * (p.a + p.b + 1))
+            out[node][pid] = min(1.0, var * float(slope[j]) ** 2 / variance) if variance > 0 else 0.0
     return out
