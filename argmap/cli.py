@@ -55,11 +55,9 @@ def _group(
 def own_the_process(purpose: str) -> None:
     """Choose PyTensor's compile cache for this run, quiet its logging, import PyMC, speed up start-up.
 
-    Every new process re-reads the index of PyTensor's whole compile cache, re-hashing each cached
-    module's fused operation, so start-up grows with everything ever compiled there (2.5 s with a
-    busy cache). argmap therefore keeps its forward modules apart from the much larger log-density
-    modules of NUTS: a plain estimate never reads the latter. Only possible before PyTensor's first
-    import, and never over a compile directory the user chose in PYTENSOR_FLAGS.
+    Only runs that use NUTS compile anything (forward draws are numpy arrays), into argmap's own cache
+    directory, apart from any other PyTensor user's. Only possible before PyTensor's first import, and
+    never over a compile directory the user chose in PYTENSOR_FLAGS.
     """
     import logging
     import os
@@ -120,16 +118,8 @@ def hold_compile_lock(purpose: str) -> None:
 
 
 def release_compile_lock(stage: str) -> None:
-    """Let the next argmap process compile, once this run's last compile (its purpose's) is done.
-
-    A run with --nuts compiles its forward draws first and NUTS last, both into the posterior cache,
-    so only the stage that matches the cache's purpose releases the lock; a run with evidence releases
-    it once its forward draws are compiled (a fallback to NUTS then compiles without it).
-    """
-    # an evidence run's last compile is usually its forward sampler (NUTS only when the importance
-    # weights are unreliable): it lets the next process go on once that is compiled
-    if _LOCK.get("purpose") not in (None, stage) and not (_LOCK.get("purpose") == "evidence"
-                                                           and stage == "forward"):
+    """Let the next argmap process compile, once this run's compile for its cache's purpose is done."""
+    if _LOCK.get("purpose") not in (None, stage):
         return
     handle = _LOCK.pop("handle", None)
     if handle is not None:

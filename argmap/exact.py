@@ -16,14 +16,13 @@ at once) and on PyTensor tensors (the PyMC model, differentiable for NUTS). This
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from argmap.errors import LimitError
 from argmap.maps import ArgumentMap, Claim
-
-MAX_JOINT_ENTRIES = 1 << 14  # states of the frontier kept at once; beyond this exact inference is too costly
 
 ZERO, ONE = 0, 1  # indices of the two constants in every circuit
 
@@ -56,6 +55,7 @@ class _Builder:
         self.index: dict[tuple, int] = {}
         self.params: dict[str, int] = {}
         self.derived: dict[str, tuple[str, tuple[tuple[int, float], ...]]] = {}
+        self.owner: dict[str, str] = {}  # each derived parameter's node
 
     def _op(self, key: tuple) -> int:
         if key not in self.index:
@@ -89,7 +89,30 @@ class _Builder:
             return b
         if b == ZERO:
             return a
+        collapsed = self._complementary(a, b, 0)
+        if collapsed is not None:
+            return collapsed
         return self._op(("add", min(a, b), max(a, b)))
+
+    def _complementary(self, a: int, b: int, depth: int) -> int | None:
+        """m when a = m p and b = m (1 - p), with m any product of shared factors; else None.
+
+        Summing a claim out of a table whose only use of it is its own row, p and 1 - p, gives back
+        the rest exactly: a claim no one downstream looks at (a barren node) then drops out of the
+        circuit, instead of staying in as a factor (p + (1 - p)) that is 1 only up to rounding.
+        """
+        oa, ob = self.ops[a], self.ops[b]
+        if oa == ("comp", b) or ob == ("comp", a):
+            return ONE
+        if depth > 64 or oa[0] != "mul" or ob[0] != "mul":
+            return None
+        for x, y in ((oa[1], oa[2]), (oa[2], oa[1])):
+            for u, w in ((ob[1], ob[2]), (ob[2], ob[1])):
+                if x == u:
+                    inner = self._complementary(y, w, depth + 1)
+                    if inner is not None:
+                        return self.mul(x, inner)
+        return None
 
     def total(self, terms: list[int]) -> int:
         """Sum as a balanced tree, so a long sum does not become a deep chain."""
@@ -131,6 +154,7 @@ def _table_entry(b: _Builder, step: _Step, value: bool, parents: tuple[bool, ...
             pid = b.ops[q][1]
             name = f"(1 - {pid})^N[{step.id}]"
             b.derived[name] = (pid, step.claim.counts)
+            b.owner[name] = step.id
             p = b.comp(b.param(name))
     else:
         if step.kind == "not":
@@ -239,25 +263,295 @@ def _depth_first_order(amap: ArgumentMap) -> list[str]:
     return order
 
 
-def compile_circuit(amap: ArgumentMap) -> Circuit:
+# Exact inference builds at most this many joint-state entries (the structural estimate of the
+# circuit's size, before anything is built); past it the circuit would take too long and too much
+# memory to build, and a map is estimated by sampling instead (argmap.sampled).
+MAX_STATES = 1 << 21
+
+
+# cleaning every node's expression of parameters it cannot depend on (_finish) may rebuild at most this
+# many times the operations built; past that, only the targets are cleaned
+CLEAN_WORK = 16
+
+
+class ExactLimit(LimitError):
+    """The map is past what exact inference can build within its budget."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A way to compile a map, with its size worked out from the graph alone."""
+
+    method: str  # "frontier" (a topological walk) or "tree" (a junction tree over a min-fill order)
+    order: tuple[str, ...]
+    width: int  # the most claims tracked jointly
+    cost: int  # joint-state entries the compiler builds (a bound on the circuit's size)
+
+
+def plans(amap: ArgumentMap) -> list[Plan]:
+    """The candidate ways to compile ``amap``, cheapest first, each sized structurally."""
+    out = []
+    for order in (_depth_first_order(amap), _greedy_order(amap)):
+        width, cost = _frontier_size(amap, order)
+        out.append(Plan("frontier", tuple(order), width, cost))
+    steps = _steps(amap, list(amap.claims))
+    elim = _min_fill_order(_moral_graph(steps))
+    bags, _, children = _tree(steps, elim)
+    width = max((len(b) for b in bags.values()), default=0)
+    cost = sum((2 + 2 * len(children[v])) << len(bags[v]) for v in elim)
+    out.append(Plan("tree", tuple(elim), width, cost))
+    return sorted(out, key=lambda p: (p.cost, p.width))
+
+
+def compile_circuit(amap: ArgumentMap, plan: Plan | None = None) -> Circuit:
     """Compile the exact marginal of every node of ``amap`` into a :class:`Circuit`.
 
-    Two elimination orders are tried and the smaller circuit kept; both are exact.
+    The candidate plans (two topological walks, and a junction tree over a min-fill elimination
+    order, whose width follows the map's treewidth) are sized from the graph first; the cheapest is
+    compiled, with any other within twice its size, and the smallest circuit kept. All are exact.
+    Raises :class:`ExactLimit` when even the cheapest is past :data:`MAX_STATES`. ``plan`` compiles
+    one given plan (from :func:`plans`) instead.
     """
+    if plan is not None:
+        return _compile(amap, list(plan.order)) if plan.method == "frontier" else _compile_tree(amap, plan)
+    candidates = plans(amap)
+    best_plan = candidates[0]
+    if best_plan.cost > MAX_STATES:
+        raise ExactLimit(
+            f"map {amap.id!r} is past the exact method's budget: {best_plan.width} claims must be tracked "
+            f"jointly (about {best_plan.cost:,} joint states to build; the budget is {MAX_STATES:,})")
     best: Circuit | None = None
-    error: LimitError | None = None
-    for order in (_depth_first_order(amap), _greedy_order(amap)):
-        try:
-            circuit = _compile(amap, order)
-        except LimitError as exc:
-            error = exc
-            continue
+    for plan in candidates:
+        if plan.cost > 2 * best_plan.cost:
+            break
+        circuit = compile_circuit(amap, plan)
         if best is None or len(circuit) < len(best):
             best = circuit
-    if best is None:
-        assert error is not None
-        raise error
+    assert best is not None
     return best
+
+
+def _frontier_size(amap: ArgumentMap, order: list[str]) -> tuple[int, int]:
+    """The widest frontier of a topological walk, and the joint entries it builds (2^frontier each step)."""
+    steps = _steps(amap, order)
+    remaining = {st.id: 0 for st in steps}
+    for st in steps:
+        for p in st.parents:
+            remaining[p] += 1
+    frontier: set[str] = set()
+    widest = cost = 0
+    for st in steps:
+        cost += 2 << len(frontier)
+        for p in st.parents:
+            remaining[p] -= 1
+            if not remaining[p]:
+                frontier.discard(p)
+        if remaining[st.id]:
+            frontier.add(st.id)
+        widest = max(widest, len(frontier))
+    return widest, cost
+
+
+# --- A junction tree over a min-fill elimination order --------------------------------------------
+#
+# Each step (claim, or partial all/any) has a table over itself and its parents. Eliminating the
+# variables in a min-fill order gives each variable v a bag (v and its neighbours when eliminated),
+# whose parent bag is that of the first of those neighbours to be eliminated: a junction tree whose
+# widest bag follows the map's treewidth, not the width of a topological walk. One pass up and one
+# down (Shafer-Shenoy) give every bag the factors of its joint, and each variable's marginal is read
+# from its own bag. Propagation is lazy (Madsen and Jensen 1999): a message is a list of factors,
+# and summing a variable out multiplies only the factors that mention it. Every factor is a product
+# of some claims' tables (its heads) summed over some of those heads, so it is a conditional
+# distribution of the heads not yet summed; a factor summed over its last such head is identically 1
+# and is dropped. So a claim that nothing downstream looks at (a barren node) drops out of the
+# circuit instead of staying in as a sum that is 1 only up to rounding, and no marginal depends on a
+# parameter it cannot depend on. Tables are sparse: deterministic entries that are 0 are dropped.
+
+_Table = tuple[tuple[str, ...], dict[tuple[bool, ...], int]]
+# a factor: its variables, its entries, and the variables it is a conditional distribution of
+_Factor = tuple[tuple[str, ...], dict[tuple[bool, ...], int], frozenset[str]]
+
+
+def _moral_graph(steps: list[_Step]) -> dict[str, set[str]]:
+    adj: dict[str, set[str]] = {st.id: set() for st in steps}
+    for st in steps:
+        family = (*st.parents, st.id)
+        for i, a in enumerate(family):
+            for c in family[i + 1:]:
+                adj[a].add(c)
+                adj[c].add(a)
+    return adj
+
+
+def _min_fill_order(adj: dict[str, set[str]]) -> list[str]:
+    """Greedy min-fill elimination order (ties: fewer neighbours, then the map's order)."""
+    import heapq
+
+    adj = {v: set(n) for v, n in adj.items()}
+    rank = {v: i for i, v in enumerate(adj)}
+
+    def key(v: str) -> tuple[int, int]:
+        nb = list(adj[v])
+        fill = sum(1 for i, a in enumerate(nb) for c in nb[i + 1:] if c not in adj[a])
+        return fill, len(nb)
+
+    current = {v: key(v) for v in adj}
+    heap = [(*k, rank[v], v) for v, k in current.items()]
+    heapq.heapify(heap)
+    order: list[str] = []
+    while heap:
+        fill, degree, _, v = heapq.heappop(heap)
+        if v not in adj or current[v] != (fill, degree):
+            continue
+        nb = adj.pop(v)
+        for u in nb:
+            adj[u].discard(v)
+            adj[u] |= nb - {u}
+        order.append(v)
+        affected = set(nb)
+        for u in nb:
+            affected |= adj[u]
+        for u in affected:
+            k = key(u)
+            if k != current[u]:
+                current[u] = k
+                heapq.heappush(heap, (*k, rank[u], u))
+    return order
+
+
+def _tree(steps: list[_Step], elim: list[str]) -> tuple[dict[str, tuple[str, ...]], dict[str, str | None],
+                                                        dict[str, list[str]]]:
+    """Each variable's bag (itself first), the parent of each bag, and each bag's children."""
+    pos = {v: i for i, v in enumerate(elim)}
+    adj = _moral_graph(steps)
+    bags: dict[str, tuple[str, ...]] = {}
+    for v in elim:
+        nb = adj.pop(v)
+        for u in nb:
+            adj[u].discard(v)
+            adj[u] |= nb - {u}
+        bags[v] = (v, *sorted(nb, key=pos.__getitem__))
+    parent = {v: (bags[v][1] if len(bags[v]) > 1 else None) for v in elim}
+    children: dict[str, list[str]] = {v: [] for v in elim}
+    for v, p in parent.items():
+        if p is not None:
+            children[p].append(v)
+    return bags, parent, children
+
+
+def _product(b: _Builder, f: _Table, g: _Table) -> _Table:
+    fv, fe = f
+    gv, ge = g
+    shared = [v for v in gv if v in fv]
+    extra = tuple(v for v in gv if v not in fv)
+    fpos = [fv.index(v) for v in shared]
+    gshared = [gv.index(v) for v in shared]
+    gextra = [gv.index(v) for v in extra]
+    index: dict[tuple[bool, ...], list[tuple[tuple[bool, ...], int]]] = {}
+    for s, e in ge.items():
+        index.setdefault(tuple(s[i] for i in gshared), []).append((tuple(s[i] for i in gextra), e))
+    out: dict[tuple[bool, ...], int] = {}
+    for s, e in fe.items():
+        for x, e2 in index.get(tuple(s[i] for i in fpos), ()):
+            m = b.mul(e, e2)
+            if m != ZERO:
+                out[s + x] = m
+    return (fv + extra, out)
+
+
+def _multiply(b: _Builder, f: _Factor, g: _Factor) -> _Factor:
+    """The product of two factors, a conditional of both factors' heads together."""
+    scope, entries = _product(b, f[:2], g[:2])
+    return (scope, entries, f[2] | g[2])
+
+
+def _sum_out(b: _Builder, f: _Factor, v: str) -> _Factor | None:
+    """``f`` summed over ``v``; None when that is identically 1 (``v`` the last head of ``f``)."""
+    fv, fe, free = f
+    assert v in free, "a variable is summed out together with its own table"
+    if free == {v}:
+        return None
+    i = fv.index(v)
+    pairs: dict[tuple[bool, ...], list[int]] = {}
+    for s, e in fe.items():
+        pairs.setdefault(s[:i] + s[i + 1:], []).append(e)
+    entries = {s: t for s, es in pairs.items() if (t := b.total(es)) != ZERO}
+    return (fv[:i] + fv[i + 1:], entries, free - {v})
+
+
+def _eliminate(b: _Builder, factors: list[_Factor], variables: set[str]) -> list[_Factor]:
+    """Sum ``variables`` out of the product of ``factors``, lazily: the factors left, as a list.
+
+    Each step takes the variable that is cheapest to sum out: one that only a conditional of it
+    alone mentions (it drops out), else the one whose factors span the fewest variables.
+    """
+    factors = list(factors)
+    remaining = set(variables)
+    while remaining:
+        best: tuple[tuple[int, int, str], list[int]] | None = None
+        for v in remaining:
+            bucket = [k for k, f in enumerate(factors) if v in f[0]]
+            if len(bucket) == 1 and factors[bucket[0]][2] == {v}:
+                key = (0, 0, v)
+            else:
+                key = (1, len(set().union(*(factors[k][0] for k in bucket))) if bucket else 0, v)
+            if best is None or key < best[0]:
+                best = (key, bucket)
+        assert best is not None
+        v = best[0][2]
+        remaining.discard(v)
+        bucket = best[1]
+        if not bucket:
+            continue
+        taken = [factors[k] for k in bucket]
+        factors = [f for k, f in enumerate(factors) if k not in set(bucket)]
+        product = taken[0]
+        for f in sorted(taken[1:], key=lambda f: len(f[1])):
+            product = _multiply(b, product, f)
+        summed = _sum_out(b, product, v)
+        if summed is not None and summed[0]:
+            factors.append(summed)
+        elif summed is not None:  # a number: fold it into any remaining factor, or keep it
+            factors.append(summed)
+    return factors
+
+
+def _compile_tree(amap: ArgumentMap, plan: Plan) -> Circuit:
+    b = _Builder()
+    steps = _steps(amap, list(amap.claims))
+    by_id = {st.id: st for st in steps}
+    elim = list(plan.order)
+    pos = {v: i for i, v in enumerate(elim)}
+    bags, parent, children = _tree(steps, elim)
+    local: dict[str, list[_Factor]] = {v: [] for v in elim}
+    for st in steps:
+        entries = {}
+        for pv in itertools.product((True, False), repeat=len(st.parents)):
+            for x in (True, False):
+                e = _table_entry(b, st, x, pv)
+                if e != ZERO:
+                    entries[(*pv, x)] = e
+        scope = (*st.parents, st.id)
+        local[min(scope, key=pos.__getitem__)].append((scope, entries, frozenset({st.id})))
+    up: dict[str, list[_Factor]] = {}
+    for v in elim:
+        if parent[v] is not None:
+            up[v] = _eliminate(b, local[v] + [f for c in children[v] for f in up[c]], {v})
+    down: dict[str, list[_Factor]] = {}
+    outputs: dict[str, int] = {}
+    for u in reversed(elim):
+        own = local[u] + down.get(u, [])
+        kids = children[u]
+        if by_id[u].claim is not None:
+            left = _eliminate(b, own + [f for c in kids for f in up[c]], set(bags[u]) - {u})
+            table: _Table = ((), {(): ONE})
+            for f in left:
+                table = _product(b, table, f[:2])
+            outputs[u] = table[1].get((True,), ZERO) if table[0] == (u,) else ZERO
+        for c in kids:
+            rest = own + [f for s in kids if s != c for f in up[s]]
+            down[c] = _eliminate(b, rest, set(bags[u]) - set(bags[c][1:]))
+    return _finish(b, amap, outputs, plan.width)
 
 
 def _compile(amap: ArgumentMap, order: list[str]) -> Circuit:
@@ -297,13 +591,115 @@ def _compile(amap: ArgumentMap, order: list[str]) -> Circuit:
             joint = {s: b.total(es) for s, es in summed.items()}
             frontier = [frontier[i] for i in keep]
         widest = max(widest, len(frontier))
-        if len(joint) > MAX_JOINT_ENTRIES:
-            raise LimitError(
-                f"map {amap.id!r} is too densely connected for exact inference: at node {node!r} "
-                f"{len(frontier)} claims must be tracked jointly ({len(joint):,} states; the limit is "
-                f"{MAX_JOINT_ENTRIES:,}); add intermediate nodes or cut links")
-    return Circuit(ops=tuple(b.ops), outputs=outputs, parameters=tuple(amap.parameters),
-                   max_frontier=widest, derived=dict(b.derived))
+    return _finish(b, amap, outputs, widest)
+
+
+def _finish(b: _Builder, amap: ArgumentMap, outputs: dict[str, int], width: int) -> Circuit:
+    """The circuit of ``outputs``, each free of parameters its node cannot depend on, compacted.
+
+    P(node) depends only on the parameters of the node and its ancestors. An elimination that serves
+    every node at once can leave others in a node's expression, in sums that are 1 only up to rounding
+    (a descendant's p + (1 - p)). Those parameters are set to 0 in that node's expression: any value
+    gives the same polynomial, and 0 makes the builder drop the dead terms exactly. The map's targets
+    are always cleaned; other nodes while the work stays within CLEAN_WORK times the circuit's size
+    (on large maps the rest keep expressions equal up to rounding).
+    """
+    index = {op[1]: k for k, op in enumerate(b.ops) if op[0] == "param"}
+    bit = {i: 1 << k for k, i in enumerate(index.values())}
+    mask = [0] * len(b.ops)
+    for i, op in enumerate(b.ops):
+        if op[0] == "param":
+            mask[i] = bit[i]
+        elif op[0] != "const":
+            for j in op[1:]:
+                mask[i] |= mask[j]
+    own: dict[str, int] = {n: 0 for n in amap.claims}
+    for name, i in index.items():
+        node = b.owner.get(name) or amap.parameters[name].node
+        own[node] |= bit[i]
+    allowed: dict[str, int] = {}
+    for n in amap.topological_order():
+        allowed[n] = own[n]
+        for p in amap.claims[n].parents:
+            allowed[n] |= allowed[p]
+    clean = dict(outputs)
+    budget = CLEAN_WORK * len(b.ops)
+    # the map's targets first, then every node in the map's order, while the work stays in budget
+    for n in dict.fromkeys([amap.target, *amap.targets, *outputs]):
+        out = outputs[n]
+        barren = mask[out] & ~allowed[n]
+        if not barren:
+            continue
+        if budget <= 0 and n not in (amap.target, *amap.targets):
+            break
+        memo: dict[int, int] = {}
+
+        def rebuild(i: int, barren: int = barren, memo: dict[int, int] = memo) -> int:
+            # iterative (circuits can be deeper than Python's recursion limit); a product whose first
+            # rebuilt factor is 0 is 0 without rebuilding the other
+            stack = [i]
+            while stack:
+                k = stack[-1]
+                if k in memo:
+                    stack.pop()
+                    continue
+                op = b.ops[k]
+                if op[0] == "param":
+                    memo[k] = ZERO
+                    stack.pop()
+                    continue
+                args = sorted(op[1:], key=lambda j: b.ops[j][0] != "param")
+                pending = None
+                done = []
+                for j in args:
+                    if not mask[j] & barren:
+                        done.append(j)
+                    elif j in memo:
+                        done.append(memo[j])
+                    else:
+                        pending = j
+                        break
+                if op[0] == "mul" and ZERO in done:
+                    memo[k] = ZERO
+                    stack.pop()
+                elif pending is not None:
+                    stack.append(pending)
+                else:
+                    stack.pop()
+                    memo[k] = (b.comp(done[0]) if op[0] == "comp" else
+                               b.mul(*done) if op[0] == "mul" else b.add(*done))
+            return memo[i]
+        clean[n] = rebuild(out)
+        budget -= len(memo)
+    return _compact(b, amap, clean, width)
+
+
+def _compact(b: _Builder, amap: ArgumentMap, outputs: dict[str, int], width: int) -> Circuit:
+    """Only the operations the outputs need, renumbered in order (the constants first)."""
+    needed = sorted(_needed_ops(b.ops, set(outputs.values())) | {ZERO, ONE})
+    new = {old: k for k, old in enumerate(needed)}
+    ops = []
+    for i in needed:
+        op = b.ops[i]
+        ops.append(op if op[0] in ("const", "param") else (op[0], *(new[j] for j in op[1:])))
+    used = {op[1] for op in ops if op[0] == "param"}
+    return Circuit(ops=tuple(ops), outputs={n: new[outputs[n]] for n in amap.claims},
+                   parameters=tuple(amap.parameters), max_frontier=width,
+                   derived={k: v for k, v in b.derived.items() if k in used})
+
+
+def _needed_ops(ops: Any, wanted: set[int]) -> set[int]:
+    needed: set[int] = set()
+    stack = list(wanted)
+    while stack:
+        i = stack.pop()
+        if i in needed:
+            continue
+        needed.add(i)
+        op = ops[i]
+        if op[0] in ("comp", "mul", "add"):
+            stack.extend(op[1:])
+    return needed
 
 
 _CACHE: dict[int, tuple[ArgumentMap, Circuit]] = {}
@@ -354,6 +750,32 @@ def evaluate(circuit: Circuit, values: Mapping[str, Any], nodes: list[str] | Non
             if last_use[j] == i and j not in wanted:
                 v[j] = None  # free intermediates: a batch of draws makes each one large
     return {n: v[i] for n, i in circuit.outputs.items() if nodes is None or n in nodes}
+
+
+def peak_live(circuit: Circuit) -> int:
+    """The most intermediate values :func:`evaluate` holds at once for all outputs (outputs included).
+
+    With a batch of n draws each is an array of n floats, so this sizes the chunks of a run.
+    """
+    wanted = set(circuit.outputs.values())
+    needed = _needed(circuit, wanted)
+    computed = ("comp", "mul", "add")
+    last_use: dict[int, int] = {}
+    for i in sorted(needed):
+        if circuit.ops[i][0] in computed:
+            for j in circuit.ops[i][1:]:
+                last_use[j] = i
+    live = peak = 0
+    for i in sorted(needed):
+        op = circuit.ops[i]
+        if op[0] not in computed:
+            continue
+        live += 1
+        peak = max(peak, live)
+        for j in set(op[1:]):
+            if last_use[j] == i and j not in wanted and circuit.ops[j][0] in computed:
+                live -= 1
+    return peak
 
 
 def none_of(q: Any, counts: tuple[tuple[int, float], ...]) -> Any:
@@ -435,23 +857,13 @@ def depends_on(circuit: Circuit, node: str, parameter: str) -> bool:
 
 
 def _needed(circuit: Circuit, wanted: set[int]) -> set[int]:
-    needed: set[int] = set()
-    stack = list(wanted)
-    while stack:
-        i = stack.pop()
-        if i in needed:
-            continue
-        needed.add(i)
-        op = circuit.ops[i]
-        if op[0] in ("comp", "mul", "add"):
-            stack.extend(op[1:])
-    return needed
+    return _needed_ops(circuit.ops, wanted)
 
 
 def exact_probabilities(amap: ArgumentMap, values: Mapping[str, Any]) -> dict[str, Any]:
     """P(node) for every node of ``amap`` at the given parameter values (scalars or batches)."""
     return evaluate(circuit_for(amap), values)
 
-__all__ = ["Circuit", "compile_circuit", "circuit_for", "evaluate", "exact_probabilities", "moment_values",
+__all__ = ["Circuit", "ExactLimit", "Plan", "plans", "peak_live", "compile_circuit", "circuit_for", "evaluate", "exact_probabilities", "moment_values",
            "derived_moments", "none_of", "depends_on", "set_value", "shifted_moments"]
 

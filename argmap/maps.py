@@ -15,11 +15,10 @@ from typing import Any, Literal
 
 import networkx as nx
 
-from argmap.errors import LimitError, MapError
+from argmap.errors import MapError
 from argmap.files import did_you_mean, read_toml, shorten, validation_failure
 from argmap.resources import MAPS_DIR, resolve
 
-MAX_NODES = 400
 MAX_GIVEN = 4
 NODE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 MAP_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -314,8 +313,6 @@ def parse_map(data: dict, path: Path | str = "<map>", _seen: tuple[Path, ...] = 
 
     _, MapFile = _models()
     raw_nodes = data.get("node") if isinstance(data.get("node"), list) else None
-    if isinstance(raw_nodes, list) and len(raw_nodes) > MAX_NODES:
-        raise LimitError(f"{path}: node: {len(raw_nodes)} nodes; argmap supports at most {MAX_NODES}")
     try:
         mf = MapFile.model_validate(data)
     except ValidationError as exc:

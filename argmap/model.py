@@ -1,10 +1,9 @@
-"""The PyMC model of a map: Beta parameters, node probabilities as Deterministics, one graph.
+"""The PyMC model of a map, and forward draws of the same probabilities with numpy.
 
-:func:`build_model` makes the model with scalar parameters (what NUTS samples). Forward propagation
-does not loop over draws: :class:`ForwardSampler` takes the *same* graph and vectorises it with
-``vectorize_graph``, replacing each scalar Beta by a batch of n Betas, and compiles it once; every
-call then draws a whole chunk of parameters and evaluates every node's exact probability on it.
-This module never prints.
+The map's probabilities have one formulation, its circuit (argmap.exact), and two array back-ends:
+:func:`build_model` evaluates it on PyTensor tensors (Beta parameters, every node's probability a
+Deterministic: the model NUTS samples), and :class:`ForwardSampler` evaluates it on numpy arrays
+holding a chunk of prior draws, with nothing to compile. This module never prints.
 """
 
 from __future__ import annotations
@@ -32,8 +31,8 @@ def cache_dir() -> Path:
 
 
 # Set by the command line (argmap.cli), which owns its process: a callable taking the purpose
-# ("forward", "evidence" or "posterior") that chooses PyTensor's compile cache, quiets its logging and
-# imports PyMC.
+# ("posterior": the only thing argmap compiles is NUTS's log-density) that chooses PyTensor's compile
+# cache, quiets its logging and imports PyMC.
 # As a library argmap leaves the host's environment, loggers, warning filters and other libraries alone.
 PROCESS_HOOK: Any = None
 # Also set by the command line: called once the run's compiled functions exist (it lets other argmap
@@ -42,12 +41,12 @@ COMPILED_HOOK: Any = None
 
 
 def compiled(stage: str) -> None:
-    """Tell the CLI, if it is listening, that this run's ``stage`` ("forward", "posterior") is compiled."""
+    """Tell the CLI, if it is listening, that this run's ``stage`` ("posterior") is compiled."""
     if COMPILED_HOOK is not None:
         COMPILED_HOOK(stage)
 
 
-def prepare(purpose: str = "forward") -> None:
+def prepare(purpose: str = "posterior") -> None:
     """Import PyMC and ArviZ for a run: through the CLI's process hook when there is one."""
     if PROCESS_HOOK is not None:
         PROCESS_HOOK(purpose)
@@ -129,73 +128,37 @@ def parameter_generator(seed: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, key])))
 
 
-def _unwrap(var: Any) -> Any:
-    """The expression inside a Deterministic.
+def parameter_source(priors: Priors, seed: int) -> Any:
+    """A function n -> the next n draws of every uncertain parameter, one generator per parameter."""
+    shapes = {pid: (p.a, p.b) for pid, p in priors.entries.items() if not p.fixed}
+    rngs = {pid: parameter_generator(seed, pid) for pid in shapes}
 
-    Its identity wrapper would be vectorised into a Python-level loop (Blockwise of a ViewOp),
-    10x slower than the arithmetic itself.
-    """
-    owner = var.owner
-    if owner is not None and type(owner.op).__name__ in ("DeterministicWrapper", "ViewOp"):
-        return owner.inputs[0]
-    return var
-
-
-# The circuit reaches PyTensor already simplified (exact.py), so the algebraic rewrite passes find
-# nothing to do and only cost compile time (about 0.8 s of 0.9 s for the shipped map). Fusion of the
-# whole circuit into one C loop, in-place random generators and merging are kept.
-FORWARD_REWRITES_SKIPPED = ("canonicalize", "stabilize", "specialize", "uncanonicalize", "ShapeOpt",
-                            "useless", "local_elemwise_alloc", "BlasOpt")
-
-
-def _as_row(param: Any) -> Any:
-    """A distribution parameter as a length-1 float64 array (a constant's value, else the tensor)."""
-    data = getattr(param, "data", None)
-    if data is None:
-        import pytensor.tensor as pt
-
-        return pt.shape_padleft(param)
-    return np.asarray(data, dtype=np.float64).reshape(1)
+    def draw(n: int) -> dict[str, np.ndarray]:
+        return {pid: rngs[pid].beta(a, b, size=n) for pid, (a, b) in shapes.items()}
+    return draw
 
 
 class ForwardSampler:
     """Draws parameters from their priors in chunks and returns every node's probability for each.
 
-    The compiled function is built once from the model's own graph and reused for every chunk; the
-    seed fixes the whole sequence of chunks.
+    The draws are numpy's Beta draws, one generator per parameter (:func:`parameter_generator`), and
+    the node probabilities the map's circuit evaluated on the arrays (:func:`argmap.exact.evaluate`):
+    the same formulation the PyMC model evaluates on tensors, with no code generation, so the first
+    run costs what later runs cost. The seed fixes the whole sequence of chunks.
     """
 
-    def __init__(self, model: Any, amap: ArgumentMap, seed: int) -> None:
-        import pymc as pm
-        import pytensor
-        import pytensor.tensor as pt
-        from pymc.pytensorf import compile as compile_fn
-        from pytensor.graph.replace import vectorize_graph
-
+    def __init__(self, amap: ArgumentMap, priors: Priors, seed: int) -> None:
+        self.circuit = circuit_for(amap)
         self.nodes = list(amap.claims)
-        self.params = [rv.name for rv in model.free_RVs]
-        n = pt.iscalar("n")
-        # Beta parameters as float64 arrays of length 1: 0-d constants would each be expanded by a
-        # DimShuffle, a C module that every new process loads from disk (0.2 s in all)
-        batch = {rv: pm.Beta.dist(*(_as_row(p) for p in rv.owner.op.dist_params(rv.owner)), size=(n,))
-                 for rv in model.free_RVs}
-        outputs = [_unwrap(model[node_var(node)]) for node in self.nodes] + list(model.free_RVs)
-        batched = vectorize_graph(outputs, replace=batch) if batch else outputs
-        mode = pytensor.compile.mode.get_mode("FAST_RUN").excluding(*FORWARD_REWRITES_SKIPPED)
-        self._fn = compile_fn([n], batched, random_seed=seed, on_unused_input="ignore", mode=mode)
-        # PyMC seeds generators by their position in the graph; seed each parameter by its id
-        # instead, so a parameter draws the same values in every map that contains it
-        for rv, new in batch.items():
-            new.owner.inputs[0].set_value(parameter_generator(seed, rv.name), borrow=True)
-        compiled("forward")
+        self.fixed = {pid: p.value for pid, p in priors.entries.items() if p.fixed}
+        self.params = [pid for pid, p in priors.entries.items() if not p.fixed]
+        self.parameters = parameter_source(priors, seed)
 
     def draw(self, n: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """One chunk: (node probabilities, parameter draws), each array of length n."""
-        out = self._fn(n)
-        k = len(self.nodes)
-        nodes = {node: np.broadcast_to(np.asarray(v, dtype=float), (n,))
-                 for node, v in zip(self.nodes, out[:k], strict=True)}
-        params = {p: np.asarray(v, dtype=float) for p, v in zip(self.params, out[k:], strict=True)}
+        params = self.parameters(n)
+        out = evaluate(self.circuit, {**self.fixed, **params})
+        nodes = {node: np.broadcast_to(np.asarray(out[node], dtype=float), (n,)) for node in self.nodes}
         return nodes, params
 
 

@@ -106,6 +106,15 @@ def main_driver(est: Estimate, amap: ArgumentMap, priors: Any = None) -> str | N
     return (f"{s1:.0%} of the spread of P(target) comes from one parameter, {pid}{spec} ({how}).")
 
 
+def sampled_note(est: Estimate) -> str:
+    """What a run past the exact method's budget did instead, and what that costs the reader."""
+    reason = est.inference.reason.split(": ", 1)[-1]
+    return (f"Past the exact method's budget ({reason}): each node's probability is estimated from "
+            f"{est.inference.worlds} sampled worlds per parameter draw. Means are unbiased (± their Monte "
+            "Carlo error); intervals are widened by the worlds' noise; there is no exact mean, and the "
+            "drivers, routes and conditionals are left out.")
+
+
 def statement_checks(est: Estimate, priors: Any) -> list[dict[str, Any]]:
     """Each statement the priors files make about this map, beside what the priors give for it."""
     out = []
@@ -149,6 +158,7 @@ def estimate_json(est: Estimate, amap: ArgumentMap, priors: Any = None) -> str:
         "unstated_drivers": {n: [pid for pid, _ in est.unstated_drivers_of(n)] for n in est.targets},
         "warnings": [w for w in (unstated_warning(est, n) for n in est.targets) if w],
         "statements": statement_checks(est, priors),
+        "inference": asdict(est.inference),
     }
     if est.routes:
         doc["routes"] = [{"node": g.node, "title": g.title, "mean": g.mean, "adds": g.adds,
@@ -219,6 +229,8 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any, priors: Any 
         sampler = f" · NUTS {est.diagnostics.chains} chains × {est.diagnostics.draws:,} draws"
     console.print(f"map [cyan]{est.map}[/] · priors [cyan]{', '.join(est.priors)}[/] · "
                   f"{est.draws:,} prior draws · seed {est.seed}{sampler}", highlight=False)
+    if est.inference.method == "sampled":
+        console.print(Text("⚠ " + sampled_note(est), style="yellow"))
     if updated:
         _evidence_lines(est, console)
     console.print()

@@ -21,8 +21,12 @@ from argmap.maps import ArgumentMap
 from argmap.priors import Priors
 
 MAX_DRAWS = 10_000_000
-CHUNK = 250_000  # draws per compiled call: ~100 MB of arrays for the shipped map
-KEEP = 1_000_000  # draws of every variable kept for node intervals and the InferenceData
+CHUNK = 250_000  # draws evaluated at once at most: ~100 MB of arrays for the shipped map
+KEEP = 1_000_000  # draws of every variable kept for node intervals and the InferenceData, at most
+# arrays of draws a run may hold: a quarter for the chunk being evaluated, three quarters for the
+# kept draws (a large map keeps fewer than KEEP, and says how many in `node_sample`)
+MEMORY = 1 << 30
+MIN_CHUNK = 1_000
 UNSTATED_S1 = 0.05  # an unstated prior with a larger first-order index is named under the verdict
 
 
@@ -90,6 +94,17 @@ class Diagnostics:
 
 
 @dataclass(frozen=True)
+class Inference:
+    """How the node probabilities were computed for each parameter draw."""
+
+    method: str = "exact"  # the map's circuit; or "sampled": the claims' truth values sampled
+    worlds: int | None = None  # joint states sampled per parameter draw ("sampled")
+    width: int | None = None  # claims tracked jointly by the exact method
+    reason: str = ""  # why the exact method was not used
+    chunk: int = 0  # draws evaluated at once
+
+
+@dataclass(frozen=True)
 class Estimate:
     """What ``argmap estimate`` reports; the JSON output is this object's serialisation."""
 
@@ -121,6 +136,7 @@ class Estimate:
     # the priors, and where its number comes from ('quote', 'logical', 'unstated', 'none given'),
     # largest first
     drivers_by_target: dict[str, tuple[tuple[str, float, str], ...]] = field(default_factory=dict)
+    inference: Inference = field(default_factory=Inference)
 
     @property
     def drivers(self) -> tuple[tuple[str, float, str], ...]:
@@ -223,31 +239,23 @@ def estimate(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
     :class:`argmap.evidence.Kappa`) overrides every evidence file's.
     """
     from argmap.evidence import evidence_model
-    from argmap.model import ForwardSampler, build_model, node_var, prepare
+    from argmap.model import node_var
 
     em = evidence_model(priors.evidence if evidence is None else evidence, amap, kappa)
-    # everything that can be refused is checked before PyMC is imported: the question, the draws,
-    # and whether exact inference over the map fits (compiling its circuit)
     target, threshold = amap.question(target, threshold)
     check_draws(draws)
-    from argmap.exact import circuit_for
-
-    circuit_for(amap)
-    # each kind of run keeps its own compile cache, because PyTensor re-reads the whole index of a
-    # cache at every start (docs/performance.md): plain runs the small forward cache, runs with
-    # evidence an evidence cache (their forward sampler, and NUTS when the weights are unreliable),
-    # runs that ask for NUTS the posterior cache
-    prepare("forward" if em is None else "posterior" if method == "nuts" else "evidence")
     headline = list(dict.fromkeys([target, *amap.targets]))
-    sampler = ForwardSampler(build_model(amap, priors), amap, seed)
-    kept = min(draws, KEEP)
+    sampler, inference = forward_sampler(amap, priors, seed, evidence=em is not None)
+    chunk = inference.chunk
+    per_draw = 8 * (len(sampler.params) + len(amap.claims))
+    kept = min(draws, KEEP, max(MIN_CHUNK, (MEMORY - MEMORY // 4) // per_draw))
     moments = {n: _Moments() for n in amap.claims}
     full = {n: np.empty(draws) for n in headline}  # every draw of the targets, for exact quantiles
     kept_nodes = {n: np.empty(kept) for n in amap.claims}
     kept_params = {p: np.empty(kept) for p in sampler.params}
     done = 0
     while done < draws:
-        n = min(CHUNK, draws - done)
+        n = min(chunk, draws - done)
         nodes, params = sampler.draw(n)
         keep = max(0, min(n, kept - done))
         for node, x in nodes.items():
@@ -258,6 +266,16 @@ def estimate(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
         for p, x in params.items():
             kept_params[p][done:done + keep] = x[:keep]
         done += n
+    kept_draws = dict(kept_params)
+    kept_draws.update({node_var(n): x for n, x in kept_nodes.items()})
+    if inference.method != "exact":  # no exact means, and the analyses that need the circuit are left out
+        targets = {node: summarise(full[node], moments[node].mean, moments[node].sd / math.sqrt(draws), None,
+                                   threshold) for node in headline}
+        del full
+        return Estimate(map=amap.id, priors=priors.names, target=target, threshold=threshold, draws=draws,
+                        seed=seed, result=targets[target], targets=targets,
+                        nodes=_node_summaries(amap, moments, kept_nodes, None), node_sample=kept,
+                        kept=kept_draws, inference=inference)
     from argmap.exact import moment_values
 
     at_means = moment_values(amap, priors)
@@ -267,13 +285,7 @@ def estimate(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
         targets[node] = summarise(full[node], moments[node].mean, moments[node].sd / math.sqrt(draws),
                                   float(exact[node]), threshold)
     del full
-    node_summaries = {}
-    for node in amap.claims:
-        q05, q95 = np.quantile(kept_nodes[node], [0.05, 0.95])
-        node_summaries[node] = NodeSummary(mean=moments[node].mean, p05=float(q05), p95=float(q95),
-                                           exact_mean=float(exact[node]))
-    kept_draws = dict(kept_params)
-    kept_draws.update({node_var(n): x for n, x in kept_nodes.items()})
+    node_summaries = _node_summaries(amap, moments, kept_nodes, exact)
     values = {pid: (p.value if p.fixed else kept_params[pid]) for pid, p in priors.entries.items()}
     conditionals, lever = map_extras(amap, target, values, at_means)
     from argmap.analyses.monitoring import monitoring_summary
@@ -290,13 +302,52 @@ def estimate(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
                      conditionals=conditionals, lever=lever,
                      routes=routes(amap, target, values, at_means, kept_nodes),
                      drivers_by_target=drivers,
-                     monitoring=monitoring_summary(amap, target, values, at_means, priors))
+                     monitoring=monitoring_summary(amap, target, values, at_means, priors),
+                     inference=inference)
     if em is None:
         return prior
     from argmap.analyses.update import update
 
     return update(prior, amap, priors, em, chains=chains, tune=tune, draws=posterior_draws,
                   seed=seed, progressbar=progressbar, method=method)
+
+
+def forward_sampler(amap: ArgumentMap, priors: Priors, seed: int, *, evidence: bool = False) -> tuple[Any, Inference]:
+    """The sampler of a run and how it infers: the exact circuit, or sampled worlds past its budget.
+
+    The chunk size keeps the arrays being evaluated within a quarter of :data:`MEMORY`.
+    """
+    from argmap.exact import ExactLimit, circuit_for, peak_live
+    from argmap.model import ForwardSampler
+
+    try:
+        circuit = circuit_for(amap)
+        live = peak_live(circuit)
+        per_draw = 8 * (live + len(priors.entries) + len(amap.claims))
+        if per_draw * MIN_CHUNK > MEMORY // 4:
+            raise ExactLimit(f"map {amap.id!r} is past the exact method's memory budget: its circuit holds "
+                             f"{live:,} values per draw at once")
+    except ExactLimit as exc:
+        if evidence:
+            raise ExactLimit(f"{exc}; evidence needs exact inference: split the map or cut links") from None
+        from argmap.sampled import WORLDS, SampledSampler
+
+        per_draw = 8 * (3 * len(amap.claims) + len(priors.entries)) * 2
+        chunk = max(MIN_CHUNK, min(CHUNK, (MEMORY // 4) // per_draw))
+        return SampledSampler(amap, priors, seed), Inference("sampled", worlds=WORLDS, reason=str(exc),
+                                                             chunk=chunk)
+    chunk = max(MIN_CHUNK, min(CHUNK, (MEMORY // 4) // per_draw))
+    return ForwardSampler(amap, priors, seed), Inference("exact", width=circuit.max_frontier, chunk=chunk)
+
+
+def _node_summaries(amap: ArgumentMap, moments: dict[str, _Moments], kept_nodes: dict[str, np.ndarray],
+                    exact: dict[str, Any] | None) -> dict[str, NodeSummary]:
+    out = {}
+    for node in amap.claims:
+        q05, q95 = np.quantile(kept_nodes[node], [0.05, 0.95])
+        out[node] = NodeSummary(mean=moments[node].mean, p05=float(q05), p95=float(q95),
+                                exact_mean=None if exact is None else float(exact[node]))
+    return out
 
 
 def _interval(x: np.ndarray, value: float) -> Interval:

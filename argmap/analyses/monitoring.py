@@ -118,9 +118,10 @@ def monitoring_summary(amap: ArgumentMap, target: str, values: dict[str, Any],
                 lo = expected(set_value(at, circuit, amap.lever, 0.0))[target]
                 hi = expected(set_value(at, circuit, amap.lever, 1.0))[target]
                 effect.append(lo - hi)
-            if effect[0] != effect[1]:
+            if abs(effect[0] - effect[1]) > 1e-12:  # beyond rounding
                 swings.append(Swing(pid, effect[0], effect[1]))
-        swings.sort(key=lambda s: -abs(s.effect_at_p95 - s.effect_at_p05))
+        # largest swing first; swings equal up to rounding in the order of the priors file
+        swings.sort(key=lambda s: -round(abs(s.effect_at_p95 - s.effect_at_p05), 12))
 
     return MonitoringSummary(lever=amap.lever, target=target, p_deceptive_without=off[target],
                              p_deceptive_with=on[target], p_caught_given_deceptive=ratio(now),

@@ -229,8 +229,9 @@ def _nuts(prior: Estimate, amap: ArgumentMap, priors: Priors, em: Any, before: d
     """NUTS on the model; ``before`` holds the prior draws of the evidence's variables (for the report)."""
     import arviz as az
 
-    from argmap.model import build_model, node_var, sample_posterior
+    from argmap.model import build_model, node_var, prepare, sample_posterior
 
+    prepare("posterior")
     model = build_model(amap, priors, em)
     rng = np.random.default_rng(seed)
     starts = []
