@@ -315,6 +315,8 @@ def estimate(
     force: Annotated[bool, typer.Option(help="Let --save and --plot replace existing files.")] = False,
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
+    watch: Annotated[bool, typer.Option(help="Keep running: redraw the report whenever the map or "
+                                              "priors files change on disk (Ctrl-C to stop).")] = False,
 ) -> None:
     """Estimate P(target): its distribution over your priors' uncertainty, and every claim's.
 
@@ -326,8 +328,24 @@ def estimate(
     from argmap.files import check_writable, write_atomically
     from argmap.render import estimate_json, estimate_report
 
+    if watch and (as_json or save is not None or plot is not None):
+        raise typer.BadParameter("--watch redraws the report on screen; it does not combine with "
+                                 "--json, --save or --plot", param_hint="--watch")
     try:
         check_draws(draws)
+        if watch:
+            from argmap.watch import Watcher, run as watch_loop
+
+            out = console()
+            watcher = Watcher(map_name, priors, width=out.width, color_system=out.color_system,
+                               evidence_names=evidence or (), target=target, threshold=threshold,
+                               draws=draws, seed=seed, kappa=parse_kappa_option(kappa),
+                               method="nuts" if nuts else "auto")
+            try:
+                watch_loop(watcher, out)
+            except _Interrupted:  # Ctrl-C is how a watch ends: a clean exit, the last report on screen
+                pass
+            return
         if save is not None:
             check_writable(save, ".nc", force)
         check_plot(plot, force)

@@ -702,16 +702,29 @@ def _needed_ops(ops: Any, wanted: set[int]) -> set[int]:
     return needed
 
 
-_CACHE: dict[int, tuple[ArgumentMap, Circuit]] = {}
+_CACHE: dict[tuple, Circuit] = {}
+_CACHE_SIZE = 16
+
+
+def structure(amap: ArgumentMap) -> tuple:
+    """What the circuit of a map depends on: its claims' kinds and links, and its targets."""
+    return (amap.target, tuple(amap.targets),
+            tuple((c.id, c.kind, c.parents, c.chance, c.template, c.counts) for c in amap.claims.values()))
 
 
 def circuit_for(amap: ArgumentMap) -> Circuit:
-    """The compiled circuit of a map, built once per map object."""
-    hit = _CACHE.get(id(amap))
-    if hit is None or hit[0] is not amap:
-        hit = (amap, compile_circuit(amap))
-        _CACHE[id(amap)] = hit
-    return hit[1]
+    """The compiled circuit of a map, built once per map structure (the last few are kept).
+
+    A map read again from an unchanged or reworded file (``argmap estimate --watch``) reuses it.
+    """
+    key = structure(amap)
+    hit = _CACHE.pop(key, None)
+    if hit is None:
+        hit = compile_circuit(amap)
+    _CACHE[key] = hit  # most recently used last
+    while len(_CACHE) > _CACHE_SIZE:
+        del _CACHE[next(iter(_CACHE))]
+    return hit
 
 
 def evaluate(circuit: Circuit, values: Mapping[str, Any], nodes: list[str] | None = None) -> dict[str, Any]:

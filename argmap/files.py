@@ -9,17 +9,35 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from argmap.errors import ArgmapError, FileFormatError, LimitError, NotFoundError
 
 MAX_FILE_BYTES = 1_000_000  # a map or priors file is a few kB; anything near this is a mistake
+# the files read while a `recording()` block runs (argmap estimate --watch watches them)
+_READ: ContextVar[list[Path] | None] = ContextVar("argmap_files_read", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[list[Path]]:
+    """Collect the path of every TOML file read inside the block (extends and includes too)."""
+    paths: list[Path] = []
+    token = _READ.set(paths)
+    try:
+        yield paths
+    finally:
+        _READ.reset(token)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file, with size and syntax errors reported as one line naming the file."""
+    seen = _READ.get()
+    if seen is not None:
+        seen.append(path)
     if path.exists() and not path.is_file():
         raise FileFormatError(f"{path}: not a regular file (a folder or a device); give a TOML file")
     if not path.is_file():

@@ -128,13 +128,61 @@ def parameter_generator(seed: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, key])))
 
 
-def parameter_source(priors: Priors, seed: int) -> Any:
-    """A function n -> the next n draws of every uncertain parameter, one generator per parameter."""
+class DrawCache:
+    """Prior draws kept between runs of one process (``argmap estimate --watch``).
+
+    A parameter's draws depend only on the seed, its id and its Beta, so after an edit to a priors
+    file a rerun redraws only the parameters whose priors changed. Entries a run did not use are
+    dropped by :meth:`prune`.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple, np.ndarray] = {}
+        self._used: set[tuple] = set()
+
+    def get(self, key: tuple) -> np.ndarray | None:
+        self._used.add(key)
+        return self._kept.get(key)
+
+    def put(self, key: tuple, draws: np.ndarray) -> None:
+        self._used.add(key)
+        self._kept[key] = draws
+
+    def prune(self) -> None:
+        """Forget the draws the last run did not use."""
+        self._kept = {k: v for k, v in self._kept.items() if k in self._used}
+        self._used = set()
+
+
+def parameter_source(priors: Priors, seed: int, cache: DrawCache | None = None) -> Any:
+    """A function n -> the next n draws of every uncertain parameter, one generator per parameter.
+
+    With a :class:`DrawCache`, draws already made for the same parameter, Beta, seed and position are
+    reused (a generator that skipped them catches up before it draws anew), so the values are the
+    same with or without the cache.
+    """
     shapes = {pid: (p.a, p.b) for pid, p in priors.entries.items() if not p.fixed}
     rngs = {pid: parameter_generator(seed, pid) for pid in shapes}
+    position = dict.fromkeys(shapes, 0)
+    behind = dict.fromkeys(shapes, 0)
 
     def draw(n: int) -> dict[str, np.ndarray]:
-        return {pid: rngs[pid].beta(a, b, size=n) for pid, (a, b) in shapes.items()}
+        out = {}
+        for pid, (a, b) in shapes.items():
+            key = (pid, a, b, seed, position[pid], n)
+            x = cache.get(key) if cache is not None else None
+            if x is None:
+                if behind[pid]:
+                    rngs[pid].beta(a, b, size=behind[pid])
+                    behind[pid] = 0
+                x = rngs[pid].beta(a, b, size=n)
+                if cache is not None:
+                    cache.put(key, x)
+            else:
+                behind[pid] += n
+            out[pid] = x
+            position[pid] += n
+        return out
     return draw
 
 
@@ -147,12 +195,12 @@ class ForwardSampler:
     run costs what later runs cost. The seed fixes the whole sequence of chunks.
     """
 
-    def __init__(self, amap: ArgumentMap, priors: Priors, seed: int) -> None:
+    def __init__(self, amap: ArgumentMap, priors: Priors, seed: int, cache: DrawCache | None = None) -> None:
         self.circuit = circuit_for(amap)
         self.nodes = list(amap.claims)
         self.fixed = {pid: p.value for pid, p in priors.entries.items() if p.fixed}
         self.params = [pid for pid, p in priors.entries.items() if not p.fixed]
-        self.parameters = parameter_source(priors, seed)
+        self.parameters = parameter_source(priors, seed, cache)
 
     def draw(self, n: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """One chunk: (node probabilities, parameter draws), each array of length n."""

@@ -51,10 +51,11 @@ def conditional(claim: Claim, amap: ArgumentMap, truth: dict[str, np.ndarray],
 class SampledSampler:
     """The interface of :class:`argmap.model.ForwardSampler`, estimating each node by sampled worlds."""
 
-    def __init__(self, amap: ArgumentMap, priors: Priors, seed: int, worlds: int = WORLDS) -> None:
+    def __init__(self, amap: ArgumentMap, priors: Priors, seed: int, worlds: int = WORLDS,
+                 cache: Any = None) -> None:
         from argmap.model import parameter_source
 
-        self._params = parameter_source(priors, seed)
+        self._params = parameter_source(priors, seed, cache)
         self.amap, self.worlds = amap, worlds
         self.nodes = list(amap.claims)
         self.fixed = {pid: p.value for pid, p in priors.entries.items() if p.fixed}

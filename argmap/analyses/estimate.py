@@ -229,14 +229,16 @@ def check_draws(draws: int) -> None:
 def estimate(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
              threshold: float | None = None, draws: int = 100_000, seed: int = 0,
              evidence: Any = None, chains: int = 2, tune: int = 1000, posterior_draws: int = 1000,
-             progressbar: bool = False, kappa: Any = None, method: str = "auto") -> Estimate:
+             progressbar: bool = False, kappa: Any = None, method: str = "auto",
+             draw_cache: Any = None) -> Estimate:
     """Propagate the priors' uncertainty through ``amap`` to every node's probability.
 
     With evidence (``evidence``: shorthand entries and/or loaded evidence files, else the priors
     files' own entries) the result is the posterior under the two-level model (argmap.evidence), by
     reweighting the prior draws when that is reliable and by NUTS otherwise (``method``: "auto",
     "importance" or "nuts"); the prior summaries are kept beside it. ``kappa`` (a
-    :class:`argmap.evidence.Kappa`) overrides every evidence file's.
+    :class:`argmap.evidence.Kappa`) overrides every evidence file's. ``draw_cache`` (a
+    :class:`argmap.model.DrawCache`) reuses prior draws between runs; the result is the same.
     """
     from argmap.evidence import evidence_model
     from argmap.model import node_var
@@ -245,7 +247,7 @@ def estimate(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
     target, threshold = amap.question(target, threshold)
     check_draws(draws)
     headline = list(dict.fromkeys([target, *amap.targets]))
-    sampler, inference = forward_sampler(amap, priors, seed, evidence=em is not None)
+    sampler, inference = forward_sampler(amap, priors, seed, evidence=em is not None, cache=draw_cache)
     chunk = inference.chunk
     per_draw = 8 * (len(sampler.params) + len(amap.claims))
     kept = min(draws, KEEP, max(MIN_CHUNK, (MEMORY - MEMORY // 4) // per_draw))
@@ -312,7 +314,8 @@ def estimate(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
                   seed=seed, progressbar=progressbar, method=method)
 
 
-def forward_sampler(amap: ArgumentMap, priors: Priors, seed: int, *, evidence: bool = False) -> tuple[Any, Inference]:
+def forward_sampler(amap: ArgumentMap, priors: Priors, seed: int, *, evidence: bool = False,
+                    cache: Any = None) -> tuple[Any, Inference]:
     """The sampler of a run and how it infers: the exact circuit, or sampled worlds past its budget.
 
     The chunk size keeps the arrays being evaluated within a quarter of :data:`MEMORY`.
@@ -334,10 +337,10 @@ def forward_sampler(amap: ArgumentMap, priors: Priors, seed: int, *, evidence: b
 
         per_draw = 8 * (3 * len(amap.claims) + len(priors.entries)) * 2
         chunk = max(MIN_CHUNK, min(CHUNK, (MEMORY // 4) // per_draw))
-        return SampledSampler(amap, priors, seed), Inference("sampled", worlds=WORLDS, reason=str(exc),
+        return SampledSampler(amap, priors, seed, cache=cache), Inference("sampled", worlds=WORLDS, reason=str(exc),
                                                              chunk=chunk)
     chunk = max(MIN_CHUNK, min(CHUNK, (MEMORY // 4) // per_draw))
-    return ForwardSampler(amap, priors, seed), Inference("exact", width=circuit.max_frontier, chunk=chunk)
+    return ForwardSampler(amap, priors, seed, cache), Inference("exact", width=circuit.max_frontier, chunk=chunk)
 
 
 def _node_summaries(amap: ArgumentMap, moments: dict[str, _Moments], kept_nodes: dict[str, np.ndarray],

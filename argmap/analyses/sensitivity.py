@@ -26,6 +26,7 @@ from argmap.priors import Priors
 DEFAULT_SOBOL_N = 8192  # base samples: the design has N (D + 2) rows
 MAX_SOBOL_N = 1 << 17
 JOINT_K_MAX = 1e12
+SOBOL_MEMORY = 1 << 28  # bytes of design and intermediate arrays evaluated at once
 
 
 @dataclass(frozen=True)
@@ -135,31 +136,49 @@ def sensitivity(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
 
 def _sobol(circuit, target: str, priors: Priors, uncertain: list[str], samples: int, seed: int,
            progress: Callable[[float], None] | None) -> dict:
-    """First- and total-order Sobol indices of P(target) over the priors, with SALib."""
+    """First- and total-order Sobol indices of P(target) over the priors, with SALib.
+
+    The Saltelli design (rows A, A with column k from B for each k, B, per base sample) is SALib's
+    own: the same scrambled Sobol sequence, built here a block of base samples at a time, so memory
+    stays bounded however many parameters there are (the whole design would be N (D + 2) x D
+    numbers: 3 GB at D = 221). Only the N (D + 2) model outputs are kept, for SALib's estimators
+    and bootstrap.
+    """
     from SALib.analyze import sobol as sobol_analyze
-    from SALib.sample import sobol as sobol_sample
     from scipy import stats
+    from scipy.stats import qmc
+
+    from argmap.exact import peak_live
 
     if len(uncertain) == 1:  # one input carries all the variance
         return {"S1": [1.0], "S1_conf": [0.0], "ST": [1.0], "ST_conf": [0.0]}
-    problem = {"num_vars": len(uncertain), "names": uncertain, "bounds": [[0.0, 1.0]] * len(uncertain)}
+    d = len(uncertain)
+    problem = {"num_vars": d, "names": uncertain, "bounds": [[0.0, 1.0]] * d}
     n = samples  # a power of two, rounded by sensitivity() (Sobol sequences want one)
-    u = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
-    # the design reuses each column's 2N values; invert the Beta CDF once per distinct value
-    x = np.empty_like(u)
+    base = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n)  # as SALib.sample.sobol draws it
+    x = np.empty_like(base)  # the Beta quantiles of A's and B's columns
     for j, pid in enumerate(uncertain):
         prior = priors.entries[pid]
-        values, inverse = np.unique(u[:, j], return_inverse=True)
-        x[:, j] = stats.beta.ppf(values, prior.a, prior.b)[inverse]
+        for col in (j, d + j):
+            x[:, col] = stats.beta.ppf(base[:, col], prior.a, prior.b)
+    del base
     fixed = {p: v.value for p, v in priors.entries.items() if v.fixed}
-    y = np.empty(len(x))
-    chunks = np.array_split(np.arange(len(x)), 16)
-    for c, idx in enumerate(chunks):
+    per_row = 8 * (d + peak_live(circuit) + 2)
+    block = max(1, min(n, SOBOL_MEMORY // (per_row * (d + 2))))
+    y = np.empty((n, d + 2))
+    for start in range(0, n, block):
+        rows = slice(start, min(n, start + block))
+        m = rows.stop - rows.start
         values = dict(fixed)
-        values.update({pid: x[idx, j] for j, pid in enumerate(uncertain)})
-        y[idx] = np.broadcast_to(evaluate(circuit, values, nodes=[target])[target], idx.shape)
+        for j, pid in enumerate(uncertain):
+            col = np.repeat(x[rows, j], d + 2).reshape(m, d + 2)
+            col[:, j + 1] = x[rows, d + j]  # the row that takes column j from B
+            col[:, d + 1] = x[rows, d + j]  # B itself
+            values[pid] = col.ravel()
+        y[rows] = np.broadcast_to(evaluate(circuit, values, nodes=[target])[target], (m * (d + 2),)).reshape(m, d + 2)
         if progress:
-            progress(0.9 * (c + 1) / len(chunks))
+            progress(0.9 * rows.stop / n)
+    y = y.ravel()
     if np.ptp(y) == 0:
         raise LimitError(f"P({target}) does not vary over the priors: Sobol indices are undefined")
     # SALib seeds its bootstrap only when `if seed:` holds, so 0 would mean "unseeded": shift it
