@@ -17,7 +17,7 @@ KINDS = ("root", "given", "all", "any", "not")
 
 
 def random_map_text(claims: int, *, seed: int, window: int | None = 8, max_parents: int = 3,
-                    weights: tuple[float, ...] = (0.12, 0.28, 0.22, 0.22, 0.16), map_id: str = "random") -> str:
+                    weights: tuple[float, ...] = (0.12, 0.17, 0.27, 0.27, 0.17), map_id: str = "random") -> str:
     """A map of ``claims`` claims, each with 1 to ``max_parents`` parents among the ``window`` before it."""
     rng = random.Random(seed)
     nodes: list[dict] = []
