@@ -681,8 +681,9 @@ def elicit(
 ) -> None:
     """Ask for your belief about each claim, one at a time, and write them as a priors file.
 
-    Answer with a phrase ('very unlikely'), a probability (0.2), a 90% interval (0.05-0.4), or press
-    Enter to keep the starting prior.
+    Answer with a phrase ('very unlikely'), a probability (0.2 or 20%, then how sure you are), a 90%
+    interval (0.05-0.4 or 5%-40%), a Beta (beta(2, 5)); Enter keeps the starting prior, 'back' returns
+    to the previous claim. Each answer is echoed as the prior it became.
     """
     import dataclasses
 
@@ -694,23 +695,35 @@ def elicit(
         amap, pri = select(map_name, [start] if start else None)
     except ArgmapError as exc:
         fail(str(exc))
-    answers = {}
+    answers: dict = {}
+    items = list(pri.entries.items())
+    i = 0
     try:
-        for i, (pid, prior) in enumerate(pri.entries.items(), start=1):
+        while i < len(items):
+            pid, prior = items[i]
             param = amap.parameters[pid]
-            typer.echo(f"\n[{i}/{len(pri.entries)}] {param.describe()}")
+            typer.echo(f"\n[{i + 1}/{len(items)}] {param.describe()}")
             typer.echo(f"  {amap.claims[param.node].claim}")
-            typer.echo(f"  now: {prior.spec} (mean {prior.mean:.3g})")
-            while True:
-                raw = typer.prompt("  your belief", default="", show_default=False).strip()
-                if not raw:
-                    break
-                try:
-                    answer = parse_prior(pid, _answer(raw), "your answer")
-                    answers[pid] = dataclasses.replace(answer, why=f"elicited: {raw}")
-                    break
-                except ArgmapError as exc:
-                    typer.echo(f"  {exc}; try again (a phrase, a number in [0, 1], or lo-hi)")
+            now = answers.get(pid, prior)
+            typer.echo(f"  now: {_shape(now)}")
+            raw = typer.prompt("  your belief", default="", show_default=False).strip()
+            if raw.lower() in ("back", "b", "<"):
+                i = max(0, i - 1)
+                continue
+            if not raw:
+                i += 1
+                continue
+            try:
+                entry = _answer(raw)
+                if isinstance(entry, float):  # one number: how sure is the user of it?
+                    entry, raw = _how_sure(entry, raw)
+                answer = dataclasses.replace(parse_prior(pid, entry, "your answer"), why=f"elicited: {raw}")
+            except ArgmapError as exc:
+                typer.echo(f"  {exc}; try again (a phrase, 20%, 0.05-0.4, beta(2, 5), or 'back')")
+                continue
+            answers[pid] = answer
+            typer.echo(f"  → {_shape(answer)}")
+            i += 1
     except typer.Abort:
         fail("elicit stopped before the last claim (no more answers on standard input); nothing written")
     try:
@@ -720,17 +733,57 @@ def elicit(
     typer.echo(f"\nWrote {output}: {n} parameters, {len(answers)} from your answers.")
 
 
+def _shape(prior) -> str:  # noqa: ANN001
+    """A prior in words: its spec, mean and 90% interval (or that it is a fixed value)."""
+    if prior.fixed:
+        return f"{prior.spec} (a fixed value: no uncertainty)"
+    return (f"{prior.spec}: Beta({prior.a:.3g}, {prior.b:.3g}), mean {prior.mean:.3g}, "
+            f"90% in [{prior.ppf(0.05):.3g}, {prior.ppf(0.95):.3g}]")
+
+
+def _how_sure(value: float, raw: str) -> tuple[object, str]:
+    """After a bare probability: a 90% interval around it (a Beta is fitted), or 'exact' to fix it."""
+    from argmap.errors import PriorsError
+
+    while True:
+        sure = typer.prompt(f"  how sure of {raw}? a 90% interval around it (like 0.1-0.3 or 10%-30%), "
+                            "or 'exact'", default="", show_default=False).strip()
+        if sure.lower() in ("exact", "fixed", "certain"):
+            return value, f"{raw}, exact"
+        interval = _answer(sure) if sure else None
+        if isinstance(interval, dict) and "ci90" in interval:
+            lo, hi = interval["ci90"]
+            if lo <= value <= hi:
+                return interval, f"{raw}, 90% in {sure}"
+            typer.echo(f"  {sure} does not contain {raw}; give an interval around it")
+            continue
+        if not sure:
+            raise PriorsError("a single number has no uncertainty: give a 90% interval around it, or "
+                              "'exact' if you are certain")
+        typer.echo("  give an interval like 0.1-0.3 (or 10%-30%), or 'exact'")
+
+
 def _answer(raw: str) -> object:
-    """An elicitation answer as a prior entry: a number, a 'lo-hi' interval, or a phrase."""
+    """An elicitation answer as a prior entry: a probability (0.2, 20%), an interval (lo-hi, lo to hi,
+    in either form), a Beta (beta(a, b)) or a phrase of either lexicon."""
     import re
 
-    try:
-        return float(raw)
-    except ValueError:
-        pass
-    m = re.fullmatch(r"\s*([0-9.]+)\s*-\s*([0-9.]+)\s*", raw)
-    if m:
-        return {"ci90": [float(m.group(1)), float(m.group(2))]}
+    def number(text: str) -> float | None:
+        text = text.strip()
+        try:
+            return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            return None
+
+    single = number(raw)
+    if single is not None:
+        return single
+    m = re.fullmatch(r"\s*([0-9.eE+]+%?)\s*(?:-|–|to)\s*([0-9.eE+]+%?)\s*", raw)
+    if m and number(m.group(1)) is not None and number(m.group(2)) is not None:
+        return {"ci90": [number(m.group(1)), number(m.group(2))]}
+    m = re.fullmatch(r"\s*beta\s*\(\s*([0-9.eE+]+)\s*,\s*([0-9.eE+]+)\s*\)\s*", raw, re.I)
+    if m and number(m.group(1)) is not None and number(m.group(2)) is not None:
+        return {"beta": [number(m.group(1)), number(m.group(2))]}
     for lexicon in ("ipcc", "survey"):
         from argmap.lexicons import load_lexicon, normalise
 
@@ -743,6 +796,10 @@ class _Interrupted(BaseException):
     """Ctrl-C, raised past typer's own handling so that the program can exit 130."""
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised so that files being written are cleaned up and the program exits 143."""
+
+
 def main() -> None:
     """Entry point of the ``argmap`` script: the one error boundary.
 
@@ -753,15 +810,27 @@ def main() -> None:
     import os
     import signal
 
+    from argmap.files import defer_while_writing
+
     def interrupted(signum: int, frame: object) -> None:
-        raise _Interrupted()
+        if not defer_while_writing(_Interrupted()):  # a file being written is finished, then removed
+            raise _Interrupted()
+
+    def terminated(signum: int, frame: object) -> None:
+        if not defer_while_writing(_Terminated()):
+            raise _Terminated()
 
     signal.signal(signal.SIGINT, interrupted)  # the program owns its process: typer would exit 1
+    # SIGTERM too ends through the same path, so a file being written is removed, not left half-done
+    signal.signal(signal.SIGTERM, terminated)
     try:
         app()
     except (_Interrupted, KeyboardInterrupt):
         typer.echo("Error: interrupted (Ctrl-C); no file was written", err=True)
         raise SystemExit(130) from None
+    except _Terminated:
+        typer.echo("Error: terminated (SIGTERM); no file was written", err=True)
+        raise SystemExit(143) from None
     except Exception as exc:  # noqa: BLE001 - the boundary: no traceback reaches the user
         if DEBUG["on"] or os.environ.get("ARGMAP_DEBUG", "") not in ("", "0"):
             raise

@@ -874,7 +874,19 @@ def _needed(circuit: Circuit, wanted: set[int]) -> set[int]:
 
 
 def exact_probabilities(amap: ArgumentMap, values: Mapping[str, Any]) -> dict[str, Any]:
-    """P(node) for every node of ``amap`` at the given parameter values (scalars or batches)."""
+    """P(node) for every node of ``amap`` at the given parameter values, exactly.
+
+    Parameters
+    ----------
+    amap : ArgumentMap
+    values : mapping of str to float or array
+        Every parameter of the map; arrays of one length are a batch of draws.
+
+    Returns
+    -------
+    dict of str to float or array
+        Each node's probability.
+    """
     return evaluate(circuit_for(amap), values)
 
 __all__ = ["Circuit", "ExactLimit", "Plan", "plans", "peak_live", "compile_circuit", "circuit_for", "evaluate", "exact_probabilities", "moment_values",

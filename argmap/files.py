@@ -119,8 +119,35 @@ def validation_failure(
         return FileFormatError(f"{path}: {key}: unknown key; {hint}")
     if kind == "missing":
         return FileFormatError(f"{path}: {key}: required key is missing; add it")
+    expected = _EXPECTED.get(kind)
+    if expected is not None:
+        return FileFormatError(f"{path}: {key}: expected {expected}, got {_describe(err.get('input'))}; "
+                               "write it that way")
+    if kind == "literal_error":
+        options = err.get("ctx", {}).get("expected", "")
+        return FileFormatError(f"{path}: {key}: expected one of {options}, got {_describe(err.get('input'))}")
     msg = err["msg"].removeprefix("Value error, ")
     return FileFormatError(f"{path}: {key}: {msg}")
+
+
+# what a value of each kind looks like in a TOML file, for pydantic's type errors
+_EXPECTED = {
+    "string_type": 'text in quotes (like "a")',
+    "list_type": 'a list in brackets (like ["a", "b"])',
+    "tuple_type": "a list in brackets",
+    "bool_type": "true or false", "bool_parsing": "true or false",
+    "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
+    "float_type": "a number", "float_parsing": "a number", "finite_number": "a finite number",
+    "dict_type": "a table (like { key = value })", "model_type": "a table (like { key = value })",
+    "model_attributes_type": "a table (like { key = value })",
+}
+
+
+def _describe(value: Any) -> str:
+    """A value from a file, named by its kind and shown short."""
+    kind = {str: "text", bool: "true/false", int: "a number", float: "a number", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
+    return f"{kind} {shorten(repr(value), 40)}"
 
 
 def check_writable(path: Path, suffix: str, force: bool) -> None:
@@ -133,14 +160,35 @@ def check_writable(path: Path, suffix: str, force: bool) -> None:
         raise ArgmapError(f"{path}: the file exists; choose another name or add --force")
 
 
+# While write_atomically writes, a program's signal handlers may hand it their exception instead of
+# raising it (defer_while_writing): raised inside the writer's C code (HDF5 callbacks) it would be
+# printed and ignored, and the file written anyway. It is raised once the temporary file is removed.
+_WRITING: dict[str, Any] = {"active": False, "pending": None}
+
+
+def defer_while_writing(exc: BaseException) -> bool:
+    """Keep ``exc`` for the end of the write in progress; False when nothing is being written."""
+    if not _WRITING["active"]:
+        return False
+    _WRITING["pending"] = _WRITING["pending"] or exc
+    return True
+
+
 def write_atomically(path: Path, write: Callable[[Path], object], force: bool) -> None:
     """Write through a temporary file in the same folder, then rename: never a partial file."""
     check_writable(path, path.suffix.lower(), force)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    _WRITING["active"] = True
+    pending = None
     try:
         write(tmp)
-        tmp.replace(path)
+        if _WRITING["pending"] is None:
+            tmp.replace(path)
     except OSError as exc:
         raise ArgmapError(f"{path}: cannot write the file ({exc.strerror or exc})") from None
     finally:
+        pending = _WRITING["pending"]
+        _WRITING["active"], _WRITING["pending"] = False, None
         tmp.unlink(missing_ok=True)
+    if pending is not None:
+        raise pending

@@ -279,7 +279,25 @@ MAX_INCLUDE_DEPTH = 8
 
 def load_map(name_or_path: str | Path, base: Path | None = None,
              _seen: tuple[Path, ...] = ()) -> ArgumentMap:
-    """Load a shipped map by name, or a map file by path, validated."""
+    """Load a shipped map by name, or a map file by path, validated.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A shipped map's name (``"deceptive-alignment"``) or the path of a map file.
+    base : Path, optional
+        The folder a relative path is resolved against (the including file's, for ``include``).
+
+    Returns
+    -------
+    ArgumentMap
+        The validated map.
+
+    Raises
+    ------
+    ArgmapError
+        With one line naming the file, the key and the fix, for any invalid file.
+    """
     path = resolve(str(name_or_path), MAPS_DIR, "map", base).resolve()
     if path in _seen or len(_seen) > MAX_INCLUDE_DEPTH:
         chain = " -> ".join(p.name for p in (*_seen, path))

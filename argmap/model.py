@@ -74,6 +74,16 @@ def build_model(amap: ArgumentMap, priors: Priors, evidence: Any = None) -> Any:
     probability is a ``pm.Deterministic`` named ``P(node)``, computed exactly by the map's circuit.
     With an :class:`argmap.evidence.EvidenceModel` the model also holds its two-level likelihood
     (:func:`add_evidence`).
+
+    Parameters
+    ----------
+    amap : ArgumentMap
+    priors : Priors
+    evidence : EvidenceModel, optional
+
+    Returns
+    -------
+    pymc.Model
     """
     quiet_imports()
     import pymc as pm

@@ -79,7 +79,7 @@ def distribution(est: Any, path: Path, force: bool = False) -> None:
     prior = np.asarray(est.kept[node_var(est.target)])
     series = [("prior", prior, "#4c72b0")]
     if est.posterior is not None:
-        post = est.posterior.posterior[node_var(est.target)].values.ravel()
+        post = est.posterior_idata.posterior[node_var(est.target)].values.ravel()
         series.append(("posterior", post, "#dd8452"))
     positive = np.concatenate([x[x > 0] for _, x, _ in series])
     lo = max(positive.min(), 1e-8) if positive.size else 1e-6

@@ -41,6 +41,7 @@ class Prior:
     unstated: bool = False  # the source says nothing here: the prior stands in for that silence
     logical: str | None = None  # the implication that fixes the value, in words
     implied_by: str | None = None  # for a file of statements only: the statements that imply it
+    phrase: tuple[str, str] | None = None  # a phrase prior's (phrase, lexicon), as it reads back
 
     @property
     def provenance(self) -> str:
@@ -235,7 +236,8 @@ def _phrase(pid: str, phrase: str, lexicon: str, why: str | None = None, source:
     except ArgmapError as exc:
         raise ValueError(str(exc)) from None
     return Prior(pid, f'phrase "{reading.phrase}" ({lexicon})', a=reading.a, b=reading.b,
-                 why=why, source=source or reading.basis, origin=origin, **extra)
+                 why=why, source=source or reading.basis, origin=origin, phrase=(reading.phrase, lexicon),
+                 **extra)
 
 
 def load_priors_file(name_or_path: str | Path, base: Path | None = None,
@@ -345,5 +347,18 @@ def _implied_entries(f: PriorsFile, merged: dict[str, Prior], amap: ArgumentMap,
 
 
 def load_priors(*names: str | Path, amap: ArgumentMap) -> Priors:
-    """Load and layer priors files (shipped names or paths; later ones override) for ``amap``."""
+    """Load and layer priors files for a map; later files override earlier ones.
+
+    Parameters
+    ----------
+    *names : str or Path
+        Shipped priors names or paths of priors files (``"wheaton"`` when none is given).
+    amap : ArgumentMap
+        The map whose every parameter needs a prior.
+
+    Returns
+    -------
+    Priors
+        One prior per parameter of the map, with where each came from.
+    """
     return combine([load_priors_file(n) for n in (names or ("wheaton",))], amap)

@@ -652,8 +652,8 @@ def prior_entry(prior: Any) -> str:
     why += ", unstated = true" if prior.unstated else ""
     if prior.value is not None:
         return f"{{ value = {prior.value!r}{why} }}"
-    if prior.spec.startswith("phrase "):
-        phrase, lexicon = prior.spec.split('"')[1], prior.spec.rsplit("(", 1)[1].rstrip(")")
+    if prior.phrase is not None:
+        phrase, lexicon = prior.phrase
         return f"{{ phrase = {toml_string(phrase)}, lexicon = {toml_string(lexicon)}{why} }}"
     return f"{{ beta = [{prior.a!r}, {prior.b!r}]{why} }}"
 

@@ -49,5 +49,8 @@ def resolve(name_or_path: str, folder: Path, what: str, base: Path | None = None
     local = (base or Path.cwd()) / name_or_path
     if local.is_file():
         return local
+    if local.exists():  # a folder, a FIFO, a device
+        raise NotFoundError(f"{shorten(name_or_path)}: not a regular file (a folder or a device) and not a "
+                            f"shipped {what}; give a {what} file")
     hint = did_you_mean(name_or_path, shipped_names(folder))
     raise NotFoundError(f"{shorten(name_or_path)}: not a shipped {what} nor a file; {hint}")

@@ -34,10 +34,20 @@ def load_files(map_name: str | Path | None, names: Sequence[str | Path],
 
 def select(map_name: str | Path | None = None,
            priors: Sequence[str | Path] | None = None) -> tuple[ArgumentMap, Priors]:
-    """The selected map and its layered priors (later files override earlier ones).
+    """The selected map and its layered priors (later files override earlier ones), as the CLI selects.
 
-    With no priors files: the map's own default priors (``priors = ...`` in the map file), else
-    ``wheaton``; with no map: the one the priors files name, else ``deceptive-alignment``.
+    Parameters
+    ----------
+    map_name : str or Path, optional
+        A shipped map or a map file. Default: the map the last priors file names, else
+        ``deceptive-alignment``.
+    priors : sequence of str or Path, optional
+        Priors files, layered in order. Default: the map's own priors (``priors = ...`` in the map
+        file), else ``wheaton``.
+
+    Returns
+    -------
+    tuple of (ArgumentMap, Priors)
 
     >>> amap, priors = select()
     >>> amap.id, priors.names
@@ -61,6 +71,17 @@ def select_each(map_name: str | Path | None,
     """One map and one Priors per file, not layered: for compare, cruxes and pool.
 
     Two files with one name (or one file twice) are refused, since their results would share a label.
+
+    Parameters
+    ----------
+    map_name : str or Path or None
+        As in :func:`select`; default: the map the first file names.
+    names : sequence of str or Path
+        The priors files, each kept apart.
+
+    Returns
+    -------
+    tuple of (ArgumentMap, list of Priors)
     """
     from argmap.priors import combine
 

@@ -95,7 +95,28 @@ def evidence_kappa() -> str:
     return "\n".join(rows) + "\n"
 
 
-TABLES = {"evidence_directions": evidence_directions, "evidence_kappa": evidence_kappa}
+def engine_plans() -> str:
+    """Each shipped map: its size, the candidate compile plans sized from the graph, the circuit kept."""
+    from argmap import exact
+    from argmap.maps import load_map
+
+    rows = ["| map | claims | parameters | topological walks: width (states) | junction tree: width (states) | "
+            "circuit kept (operations) |", "|---|---|---|---|---|---|"]
+    for name in ("deceptive-alignment", "deceptive-alignment-objections", "monitoring"):
+        amap = load_map(name)
+        plans = exact.plans(amap)
+        walks = "; ".join(f"{p.width} ({p.cost:,})" for p in plans if p.method == "frontier")
+        tree = next(f"{p.width} ({p.cost:,})" for p in plans if p.method == "tree")
+        sizes = {p.method + str(i): len(exact.compile_circuit(amap, p)) for i, p in enumerate(plans)}
+        kept = len(exact.compile_circuit(amap))
+        chosen = next(k for k, v in sizes.items() if v == kept).rstrip("0123456789")
+        rows.append(f"| `{name}` | {len(amap.claims)} | {len(amap.parameters)} | {walks} | {tree} | "
+                    f"{kept:,} ({'junction tree' if chosen == 'tree' else 'topological walk'}) |")
+    return "\n".join(rows) + "\n"
+
+
+TABLES = {"evidence_directions": evidence_directions, "evidence_kappa": evidence_kappa,
+          "engine_plans": engine_plans}
 
 
 def tables(text: str) -> list[tuple[str, str]]:

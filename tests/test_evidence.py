@@ -83,7 +83,7 @@ def two_level_posterior_mean(a0: float, b0: float, kappa: float, sens: float, fp
 
 
 def posterior_of(est, name: str) -> np.ndarray:
-    return est.posterior.posterior[name].values.ravel()
+    return est.posterior_idata.posterior[name].values.ravel()
 
 
 @pytest.mark.parametrize("method", ["importance", "nuts"])
@@ -101,7 +101,7 @@ def test_conjugate_oracle_for_a_root_node(method: str) -> None:
         x = np.random.default_rng(0).choice(posterior_of(est, "a"), 2000, replace=False)
         assert stats.kstest(x, exact.cdf).pvalue > 0.01
         return
-    post = est.posterior.posterior["a"]
+    post = est.posterior_idata.posterior["a"]
     mcse = float(az.mcse(post.to_dataset(name="a"), method="mean")["a"])
     assert abs(float(post.mean()) - exact.mean()) < 3 * mcse
     ess = float(az.ess(post.to_dataset(name="a"))["a"])
@@ -136,7 +136,7 @@ def test_nuts_and_importance_sampling_agree_with_quadrature() -> None:
     fast = estimate(amap, priors_for(amap, SMALL), draws=100_000, seed=5, evidence=ev)
     slow = estimate(amap, priors_for(amap, SMALL), draws=1000, seed=5, evidence=ev, method="nuts",
                     posterior_draws=3000)
-    post = slow.posterior.posterior["a"]
+    post = slow.posterior_idata.posterior["a"]
     mcse = float(az.mcse(post.to_dataset(name="a"), method="mean")["a"])
     assert abs(float(post.mean()) - exact) < 4 * mcse
     assert abs(fast.nodes["a"].mean - float(post.mean())) < 4 * math.hypot(mcse, _is_mcse(fast, "a"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from argmap.exact import exact_probabilities
 from argmap.maps import load_map
 from argmap.priors import load_priors
@@ -57,3 +59,31 @@ def test_elicit_asks_each_claim_and_writes_the_answers(cli, write, tmp_path) -> 
                                  str(m)], input="likely\n")
     assert r.exit_code == 1 and "nothing written" in r.stderr
     assert not (tmp_path / "short.toml").exists()
+
+
+def test_elicit_takes_answers_as_people_type_them(write, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from argmap.cli import app
+
+    m = write("m.toml", map_text([{"id": "a"}, {"id": "b", "given": ["a"]}, {"id": "t", "all": ["a", "b"]}],
+                                 target="t"))
+    start = write("s.toml", priors_text({"a": 0.5, "b | a": 0.5, "b | not a": 0.5}, name="s"))
+    out = tmp_path / "answers.toml"
+    # a: 20%, then how sure (an interval around it); 'back' to a, which becomes an 'exact' 30%;
+    # b | a: a Beta; b | not a: 5%-40%
+    answers = "20%\n10%-30%\nback\n30%\nexact\nbeta(2, 5)\n5%-40%\n"
+    r = CliRunner().invoke(app, ["elicit", str(out), "--from", str(start), "--map", str(m)], input=answers)
+    assert r.exit_code == 0, (r.stdout, r.stderr)
+    text = " ".join(r.stdout.split())
+    assert "→ " in text and "Beta(2, 5), mean 0.286" in text  # each answer is echoed as its prior
+    got = load_priors(str(out), amap=load_map(str(m))).entries
+    assert got["a"].fixed and got["a"].value == pytest.approx(0.3)
+    assert not got["b | a"].fixed and (got["b | a"].a, got["b | a"].b) == (2, 5)
+    assert got["b | not a"].ppf(0.95) == pytest.approx(0.4, abs=1e-6)
+    # a bare number with no answer to "how sure" is not silently made a certainty
+    r = CliRunner().invoke(app, ["elicit", str(tmp_path / "x.toml"), "--from", str(start), "--map", str(m)],
+                           input="0.2\n\n0.2\n0.1-0.3\n\n\n")
+    assert r.exit_code == 0 and "a single number has no uncertainty" in r.stdout
+    got = load_priors(str(tmp_path / "x.toml"), amap=load_map(str(m))).entries
+    assert not got["a"].fixed and got["a"].ppf(0.05) == pytest.approx(0.1, abs=1e-6)

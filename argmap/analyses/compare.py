@@ -88,7 +88,25 @@ class Cruxes:
 def compare(amap: ArgumentMap, priors: Sequence[Priors], *, target: str | None = None,
             threshold: float | None = None, draws: int = 100_000, seed: int = 0,
             mark: int = 5) -> Comparison:
-    """Estimate the map under each priors file and line their parameters up."""
+    """Estimate the map under each priors file and line their parameters up.
+
+    Parameters
+    ----------
+    amap : ArgumentMap
+    priors : sequence of Priors
+        Two or more, each estimated on its own (from :func:`argmap.select_each`).
+    target, threshold : optional
+        The node and the claim's threshold; default: the map's.
+    draws, seed : int
+        Prior draws and seed of each estimate.
+    mark : int
+        How many of the most different parameters to mark.
+
+    Returns
+    -------
+    Comparison
+        Each file's estimate, and the parameters where the files differ most.
+    """
     from argmap.analyses.estimate import estimate
 
     if len(priors) < 2:
@@ -107,7 +125,26 @@ def compare(amap: ArgumentMap, priors: Sequence[Priors], *, target: str | None =
 def cruxes(amap: ArgumentMap, a: Priors, b: Priors, *, target: str | None = None,
            permutations: int = DEFAULT_PERMUTATIONS, seed: int = 0,
            force_sampling: bool = False) -> Cruxes:
-    """Shapley decomposition of E[P(target) | b] - E[P(target) | a] over the parameters."""
+    """Shapley decomposition of E[P(target) | b] - E[P(target) | a] over the parameters.
+
+    Exact: by enumeration of every coalition up to 16 differing parameters, by Owen's formula with
+    Gauss-Legendre quadrature beyond (E[P] is multilinear); the values sum to the difference.
+
+    Parameters
+    ----------
+    amap : ArgumentMap
+    a, b : Priors
+        The two files compared; the decomposition moves from ``a`` to ``b``.
+    target : str, optional
+        Default: the map's target.
+    permutations, seed, force_sampling
+        Sampled Shapley values over random orderings instead (``force_sampling``), for checks.
+
+    Returns
+    -------
+    Cruxes
+        One crux per parameter that differs: its share of the difference and the swap alone.
+    """
     target, _ = amap.question(target, None)
     circuit = circuit_for(amap)
     ma, mb = moment_values(amap, a), moment_values(amap, b)
@@ -212,6 +249,22 @@ class PooledPrior:
 def pool(amap: ArgumentMap, priors: Sequence[Priors], method: str,
          weights: Sequence[float] | None = None) -> list[PooledPrior]:
     """Pool the files' priors per parameter.
+
+    Parameters
+    ----------
+    amap : ArgumentMap
+    priors : sequence of Priors
+    method : {"linear", "logarithmic"}
+    weights : sequence of float, optional
+        One per file, normalised to sum to 1; default: equal.
+
+    Returns
+    -------
+    list of PooledPrior
+        One per parameter of the map.
+
+    Notes
+    -----
 
     linear: the mixture sum w_i p_i, summarised by the Beta with its mean and variance (method of
     moments; the mixture itself may be multimodal, which one Beta cannot show).

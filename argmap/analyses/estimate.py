@@ -127,6 +127,8 @@ class Estimate:
     evidence: tuple[Any, ...] = ()  # the shorthand entries and the tests that were used
     evidence_model: Any = field(default=None, repr=False, compare=False)
     reference_classes: tuple[Any, ...] = ()  # ClassSummary of each claim the evidence bears on
+    # with evidence: the posterior's InferenceData, or a function of no arguments that builds it (the
+    # reweighted path defers building it, which copies every draw); read it through posterior_idata
     posterior: Any = field(default=None, repr=False, compare=False)
     conditionals: dict[str, Interval] = field(default_factory=dict)  # the map's [[conditional]]s
     lever: Lever | None = None
@@ -175,9 +177,14 @@ class Estimate:
             "kept_draws": self.node_sample, "seed": self.seed, "inference_library": "pymc"})
         if self.posterior is None:
             return prior
-        both = self.posterior.copy()
+        both = self.posterior_idata.copy()
         both.extend(prior)
         return both
+
+    @cached_property
+    def posterior_idata(self) -> Any:
+        """The posterior's InferenceData (None without evidence), built on first use when deferred."""
+        return self.posterior() if callable(self.posterior) else self.posterior
 
     @property
     def holds(self) -> bool:
@@ -239,6 +246,31 @@ def estimate(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
     "importance" or "nuts"); the prior summaries are kept beside it. ``kappa`` (a
     :class:`argmap.evidence.Kappa`) overrides every evidence file's. ``draw_cache`` (a
     :class:`argmap.model.DrawCache`) reuses prior draws between runs; the result is the same.
+
+    Parameters
+    ----------
+    amap : ArgumentMap
+    priors : Priors
+    target, threshold : optional
+        The node and the claim under test; default: the map's.
+    draws : int
+        Parameter draws from the priors (100 to 10,000,000).
+    seed : int
+        The same seed gives the same result; each parameter's draws depend only on it and the id.
+    evidence : sequence, optional
+        Evidence entries and/or files (:func:`argmap.evidence.load_evidence_document`); default: the
+        priors files' own entries; ``()`` for none.
+    chains, tune, posterior_draws, progressbar : optional
+        NUTS settings, when NUTS runs.
+    kappa : Kappa, optional
+    method : {"auto", "importance", "nuts"}
+    draw_cache : DrawCache, optional
+
+    Returns
+    -------
+    Estimate
+        Summaries of the target, the map's targets and every node (posterior ones with evidence),
+        the kept draws (``Estimate.idata`` for ArviZ) and how inference ran (``Estimate.inference``).
     """
     from argmap.evidence import evidence_model
     from argmap.model import node_var

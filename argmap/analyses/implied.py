@@ -149,7 +149,26 @@ def _value_row(prior_x: np.ndarray, post_x: np.ndarray, post_w: np.ndarray, mcse
 def implied(amap: ArgumentMap, priors: Priors, statements: list[Statement] | tuple[Statement, ...],
             *, draws: int = DEFAULT_DRAWS, seed: int = 0, nuts: bool = False, chains: int = 2,
             tune: int = 1000, posterior_draws: int = 1000, progressbar: bool = False) -> Implied:
-    """Condition ``priors`` on ``statements`` about derived nodes of ``amap``."""
+    """Condition ``priors`` on ``statements`` about derived nodes of ``amap``.
+
+    Parameters
+    ----------
+    amap : ArgumentMap
+    priors : Priors
+    statements : sequence of Statement
+        Each from :func:`parse_given` (``"NODE < 1%"``) or a priors file's ``[[statement]]``.
+    draws, seed : int
+        Prior draws reweighted (importance sampling) and their seed.
+    nuts : bool
+        Sample with NUTS even where reweighting is reliable.
+    chains, tune, posterior_draws, progressbar
+        NUTS settings.
+
+    Returns
+    -------
+    Implied
+        What the statements imply for each parameter, and the diagnostics of the method that ran.
+    """
     from argmap.model import parameter_generator
 
     statements = tuple(statements)

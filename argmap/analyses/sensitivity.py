@@ -94,7 +94,26 @@ def _odds_shift(mean: float, k: float, up: bool) -> float:
 def sensitivity(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
                 threshold: float | None = None, samples: int = DEFAULT_SOBOL_N, seed: int = 0,
                 progress: Callable[[float], None] | None = None) -> Sensitivity:
-    """One row per uncertain parameter: swings, Sobol indices, break-even; and the joint factor."""
+    """One row per uncertain parameter: swings, Sobol indices, break-even; and the joint factor.
+
+    Parameters
+    ----------
+    amap : ArgumentMap
+    priors : Priors
+    target, threshold : optional
+        Default: the map's.
+    samples : int
+        Base samples of the Sobol design, rounded up to a power of two (the result says which).
+    seed : int
+        Seed of the design and of SALib's bootstrap.
+    progress : callable, optional
+        Called with the fraction done.
+
+    Returns
+    -------
+    Sensitivity
+        Rows sorted by total-order index, the exact expected P(target) and the joint odds factor.
+    """
     from scipy import stats
 
     target, threshold = amap.question(target, threshold)

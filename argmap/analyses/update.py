@@ -111,6 +111,7 @@ def update(prior: Estimate, amap: ArgumentMap, priors: Priors, em: Any, *, chain
                             "a fixed probability; give the claims uncertain priors")
     n = prior.node_sample
     node_p = {node: prior.kept[node_var(node)] for node in amap.claims}
+    check_possible(em, node_p)
     ev = evidence_draws(em, node_p, n, seed)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         loglik = np.broadcast_to(np.asarray(log_likelihood(em, ev, np), float), (n,))
@@ -128,6 +129,39 @@ def update(prior: Estimate, amap: ArgumentMap, priors: Priors, em: Any, *, chain
         return _nuts(prior, amap, priors, em, ev, chains=chains, tune=tune, draws=draws, seed=seed,
                      progressbar=progressbar, khat=khat, why=why)
     return _reweighted(prior, amap, priors, em, w, khat, ess, ev, seed)
+
+
+def check_possible(em: Any, node_p: dict[str, np.ndarray]) -> None:
+    """Refuse evidence that no draw can produce because the priors settle its claim.
+
+    A claim that is false in every draw (its probability fixed at 0) leaves today's models without it,
+    so a positive from a test with no false positives cannot happen; a claim true in every draw gives
+    every model it, so a negative from a test that never misses, on a model surely capable, cannot
+    either. The likelihood's guard against log(0) would otherwise make such evidence merely very
+    unlikely in every draw alike, and the posterior would silently equal the prior.
+    """
+    def fixed(name: str, value: float) -> bool:
+        prior = em.rates[name]
+        return prior.fixed and prior.value == value
+
+    for c in em.classes:
+        p = node_p[c.about]
+        never, always = bool(np.all(p == 0)), bool(np.all(p == 1))
+        for u in c.units:
+            for t in u.tests:
+                if never and t.positives and fixed(t.false_positive_rate, 0.0):
+                    raise EvidenceError(
+                        f"the evidence is impossible under the map and priors: P({c.about}) is 0 in every "
+                        f"draw (the priors settle it), yet {u.model!r} reports {t.positives} positive "
+                        "result(s) from a test with a false-positive rate of 0; give the claim an "
+                        "uncertain prior or the test a false-positive rate above 0")
+                if always and t.trials > t.positives and fixed(t.sensitivity, 1.0) and (
+                        u.capable is None or fixed(u.capable, 1.0)):
+                    raise EvidenceError(
+                        f"the evidence is impossible under the map and priors: P({c.about}) is 1 in every "
+                        f"draw (the priors settle it), yet {u.model!r} reports {t.trials - t.positives} "
+                        "negative result(s) from a test that never misses; give the claim an uncertain "
+                        "prior or the test a sensitivity below 1")
 
 
 def _k(khat: float | None) -> str:
@@ -176,9 +210,12 @@ def _reweighted(prior: Estimate, amap: ArgumentMap, priors: Priors, em: Any, w: 
     diagnostics = Diagnostics(r_hat_max=float("nan"), ess_bulk_min=ess, divergences=0, chains=1, tune=0,
                               draws=w.size, method="importance", pareto_k=khat,
                               warnings=_ess_warning(ess))
-    resampled = {k: v[idx] for k, v in kept.items()}
-    resampled.update({k: v[idx] for k, v in ev.items() if isinstance(v, np.ndarray) and k not in amap.claims})
-    posterior = _idata(resampled, diagnostics)
+
+    def posterior() -> Any:  # built only when asked for (--save, .idata): it copies every kept draw
+        resampled = {k: v[idx] for k, v in kept.items()}
+        resampled.update({k: v[idx] for k, v in ev.items()
+                          if isinstance(v, np.ndarray) and k not in amap.claims})
+        return _idata(resampled, diagnostics)
     classes = _class_summaries(em, ev, w, idx)
     return dataclasses.replace(
         prior, result=targets[prior.target], targets=targets, nodes=nodes, conditionals=conditionals,

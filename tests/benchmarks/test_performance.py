@@ -172,9 +172,21 @@ def _evidence_cmd(*extra: str) -> list[str]:
     return _cli(*args, *extra)
 
 
+def _estimate_importing(modules: str, *args: str) -> list[str]:
+    """`argmap estimate ARGS` in a process that first imports ``modules``: the baseline of a path that
+    needs them (a plain estimate imports neither PyMC nor ArviZ)."""
+    argv = ", ".join(repr(a) for a in ("argmap", "estimate", *args))
+    return [sys.executable, "-c", f"import {modules}, sys; from argmap.cli import main; sys.argv = [{argv}]; "
+                                  "main()"]
+
+
 def test_evidence_fast_path_vs_estimate() -> None:
-    """Every real evidence file on the objections map, reweighting the prior draws (PSIS)."""
-    plain = _cli("estimate", "--map", "deceptive-alignment-objections", "--json")
+    """Every real evidence file on the objections map, reweighting the prior draws (PSIS).
+
+    The baseline is the same estimate without evidence, in a process that also imports ArviZ, whose
+    PSIS the evidence path needs.
+    """
+    plain = _estimate_importing("arviz", "--map", "deceptive-alignment-objections", "--json")
     cmd = _evidence_cmd()
     _run(cmd)
     _run(plain)
@@ -182,7 +194,7 @@ def test_evidence_fast_path_vs_estimate() -> None:
     assert __import__("json").loads(out)["diagnostics"]["method"] == "importance"
     t_ev, t_est = interleaved(lambda: _run(cmd), lambda: _run(plain), reps=5)
     assert report("argmap estimate, all four real evidence files (importance sampling, 100,000 draws)",
-                  t_ev, t_est, "argmap estimate on the same map", "<= 1.5x") <= 1.5
+                  t_ev, t_est, "argmap estimate on the same map, ArviZ imported", "<= 1.5x") <= 1.5
 
 
 def test_evidence_nuts_path_vs_estimate() -> None:
@@ -205,20 +217,23 @@ def test_evidence_nuts_path_vs_estimate() -> None:
 
 
 def test_implied_fast_path_vs_estimate() -> None:
-    """argmap implied with one hard statement (importance sampling) against a plain estimate."""
+    """argmap implied with one hard statement (importance sampling) against an estimate with as many
+    draws."""
     cmd = _cli("implied", "--given", "deceptive_alignment_prosaic < 1%", "--priors", "wheaton-ipcc-reading")
+    base = _cli("estimate", "--draws", "500000", "--json")
     _run(cmd)
-    _run(_cli("estimate"))
-    t_imp, t_est = interleaved(lambda: _run(cmd), lambda: _run(_cli("estimate")), reps=3)
+    _run(base)
+    t_imp, t_est = interleaved(lambda: _run(cmd), lambda: _run(base), reps=3)
     assert report("argmap implied, one hard statement (importance sampling, 500,000 draws)", t_imp, t_est,
-                  "argmap estimate", "<= 2x") <= 2
+                  "argmap estimate, 500,000 draws", "<= 2x") <= 2
 
 
 def test_implied_nuts_path_vs_estimate() -> None:
     """The same statement sampled with NUTS (--nuts), cached compilation, against a plain estimate."""
     cmd = _cli("implied", "--given", "deceptive_alignment_prosaic < 1%", "--priors", "wheaton-ipcc-reading",
                "--nuts")
+    base = _estimate_importing("pymc, arviz", "--json")
     _run(cmd)  # warm PyTensor's compile cache
-    t_nuts, t_est = interleaved(lambda: _run(cmd), lambda: _run(_cli("estimate")), reps=3)
+    t_nuts, t_est = interleaved(lambda: _run(cmd), lambda: _run(base), reps=3)
     assert report("argmap implied --nuts, one hard statement (2 chains x 1,000 after 1,000 tuning)", t_nuts,
-                  t_est, "argmap estimate", "<= 6x") <= 6
+                  t_est, "argmap estimate, PyMC and ArviZ imported", "<= 6x") <= 6
