@@ -39,11 +39,14 @@ def _group(
                                           help="Print argmap's version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="On an internal error, print the traceback "
                                                         "(also ARGMAP_DEBUG=1).")] = False,
+    width: Annotated[int | None, typer.Option("--width", min=40, max=1000, help="Lay reports out for this "
+                                              "many columns (default: the terminal's, or COLUMNS).")] = None,
 ) -> None:
     """argmap: probabilistic argument maps (see docs/ for the formats and the maths)."""
     import os
 
     DEBUG["on"] = debug or os.environ.get("ARGMAP_DEBUG", "") not in ("", "0")
+    WIDTH["columns"] = width
     from argmap import model
 
     model.PROCESS_HOOK = own_the_process
@@ -229,13 +232,16 @@ def fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+WIDTH: dict[str, int | None] = {"columns": None}  # --width, set by the group's callback
+
+
 def console():  # noqa: ANN201 - rich is imported only when something is printed
     """A rich console on stdout (width from the terminal, or COLUMNS, else 100)."""
     import os
 
     from rich.console import Console
 
-    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 100
+    width = WIDTH["columns"] or (None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 100)
     return Console(width=width, highlight=False)
 
 
@@ -382,6 +388,8 @@ def sensitivity(
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
     force: ForceOpt = False,
+    show_all: Annotated[bool, typer.Option("--all", help="List every parameter, also those whose Sobol "
+                                                         "indices are indistinguishable from zero.")] = False,
 ) -> None:
     """Which claims the verdict hangs on, and how far each must move to flip it."""
     from argmap.analyses.sensitivity import sensitivity as run
@@ -402,7 +410,7 @@ def sensitivity(
     if as_json:
         typer.echo(sensitivity_json(result))
     else:
-        sensitivity_report(result, amap, console())
+        sensitivity_report(result, amap, console(), show_all=show_all)
 
 
 @app.command()

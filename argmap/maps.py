@@ -141,6 +141,18 @@ class ArgumentMap:
     # a monitoring map's question (the [monitoring] table): the conditional that says how often a
     # deceptive path is caught, the routes to a warning and the rungs of the ladder
     monitoring: Monitoring | None = None
+    # the claim under test about the target: "below" (P(target) < threshold), "above", or None (the
+    # map tests no claim: its report gives the numbers and no verdict)
+    claim: str | None = "below"
+
+    def claim_for(self, target: str | None, threshold: float | None) -> str | None:
+        """The claim a run tests: the map's own about its own target; with another target, none
+        unless a threshold is given (then that P(target) lies on the map's side of it, else below)."""
+        if threshold is not None:
+            return self.claim or "below"
+        if target is not None and target != self.target:
+            return None
+        return self.claim
 
     @cached_property
     def parameters(self) -> dict[str, Parameter]:
@@ -188,7 +200,7 @@ class ArgumentMap:
                            claims=claims, targets=self.targets, source=self.source, path=self.path,
                            graph=graph, lever=self.lever, conditionals=self.conditionals,
                            includes=self.includes, group_titles=self.group_titles,
-                           default_priors=self.default_priors)
+                           default_priors=self.default_priors, claim=self.claim)
 
     def check_node(self, node: str, what: str = "--target") -> None:
         """Raise a clear error when ``node`` is not a node of this map."""
@@ -243,7 +255,8 @@ def _models():  # pydantic is imported on first use, not at CLI start-up
         include: str | None = None
         target: str
         targets: list[str] | None = None
-        threshold: float = 0.01
+        threshold: float | None = None
+        claim: Literal["below", "above", "none"] | None = None
         lever: str | None = None
         priors: str | None = None
         groups: dict[str, str] = {}
@@ -260,15 +273,15 @@ def _models():  # pydantic is imported on first use, not at CLI start-up
 
         @field_validator("threshold")
         @classmethod
-        def _prob(cls, v: float) -> float:
-            if not 0 < v < 1:
+        def _prob(cls, v: float | None) -> float | None:
+            if v is not None and not 0 < v < 1:
                 raise ValueError(f"threshold {v} must lie strictly between 0 and 1, e.g. 0.01")
             return v
 
     return NodeFile, MapFile
 
 
-MAP_KEYS = {"": ["id", "title", "source", "include", "target", "targets", "threshold", "lever",
+MAP_KEYS = {"": ["id", "title", "source", "include", "target", "targets", "threshold", "claim", "lever",
                  "priors", "groups", "conditional", "node", "monitoring"],
             "monitoring": ["caught", "routes", "rungs"],
             "node": ["id", "claim", "short", "section", "group", "given", "all", "any", "not", "chance",
@@ -401,8 +414,14 @@ def parse_map(data: dict, path: Path | str = "<map>", _seen: tuple[Path, ...] = 
         if not mon.routes:
             raise MapError(f"{path}: monitoring.routes: name at least one route")
         monitoring = Monitoring(mon.caught, tuple(mon.routes), tuple(mon.rungs))
+    # a threshold alone states the claim "below" (as every map did before `claim` existed)
+    claim = mf.claim or ("below" if mf.threshold is not None else "none")
+    if claim != "none" and mf.threshold is None:
+        raise MapError(f"{path}: claim: a claim {claim!r} needs the threshold it is about; add "
+                       "threshold = 0.01 (say), or claim = \"none\"")
     return ArgumentMap(id=mf.id, title=mf.title, source=mf.source, target=mf.target,
-                       threshold=mf.threshold, claims=claims, targets=targets,
+                       threshold=0.01 if mf.threshold is None else mf.threshold,
+                       claim=None if claim == "none" else claim, claims=claims, targets=targets,
                        path=Path(str(path)), graph=graph, lever=mf.lever,
                        conditionals=tuple(conditionals), includes=includes, group_titles=group_titles,
                        default_priors=mf.priors, monitoring=monitoring)

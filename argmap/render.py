@@ -40,28 +40,38 @@ def level(threshold: float) -> str:
     return f"{100 * threshold:.4g}%"
 
 
-def claim_under_test(threshold: float) -> str:
-    """The claim being tested, as the post would write it: '<1%'."""
-    return f"<{level(threshold)}"
+def claim_under_test(threshold: float, claim: str | None = "below") -> str:
+    """The claim being tested, as the post would write it: '<1%' (or '>10%' for a claim above)."""
+    return f"{'>' if claim == 'above' else '<'}{level(threshold)}"
 
 
-def verdict(est: Estimate, amap: ArgumentMap) -> str:
-    """One plain-English line on whether the claim under test survives these priors."""
-    r, claim = est.result, claim_under_test(est.threshold)
+def verdict(est: Estimate, amap: ArgumentMap) -> str | None:
+    """One plain-English line on whether the claim under test survives these priors (None: no claim)."""
+    if est.claim is None:
+        return None
+    r, claim = est.result, claim_under_test(est.threshold, est.claim)
     label = amap.claims[est.target].label
     if est.prior_result is not None:
         label = f"{label} | evidence"
     ratio = r.mean / est.threshold
-    below = f"{r.prob_below_threshold:.1%} of draws fall below {level(est.threshold)}"
+    share = r.prob_below_threshold if est.claim == "below" else 1 - r.prob_below_threshold
+    side = "below" if est.claim == "below" else "above"
+    share_text = f"{share:.1%} of draws fall {side} {level(est.threshold)}"
     if est.rests_on_silence:
         return (f"\"{claim}\" cannot be judged from these priors: the expected P({label}) is "
                 f"{pct(r.mean)}, but most of its spread comes from parameters the source never stated.")
     if est.holds:
-        margin = f"{1 / ratio:.1f}x below the threshold" if ratio > 0 else "below any threshold"
+        if est.claim == "below":
+            margin = f"{1 / ratio:.1f}x below the threshold" if ratio > 0 else "below any threshold"
+        else:
+            margin = f"{ratio:.1f}x the threshold"
         return (f"\"{claim}\" survives these priors: the expected P({label}) is {pct(r.mean)}, "
-                f"{margin}; {below}.")
+                f"{margin}; {share_text}.")
+    if est.claim == "below":
+        return (f"\"{claim}\" does not survive these priors: the expected P({label}) is {pct(r.mean)}, "
+                f"{ratio:.1f}x the threshold; only {share_text}.")
     return (f"\"{claim}\" does not survive these priors: the expected P({label}) is {pct(r.mean)}, "
-            f"{ratio:.1f}x the threshold; only {below}.")
+            f"below the threshold; only {share_text}.")
 
 
 def monitoring_verdict(est: Estimate) -> str:
@@ -152,6 +162,7 @@ def estimate_json(est: Estimate, amap: ArgumentMap, priors: Any = None) -> str:
         "targets": {n: asdict(s) for n, s in est.targets.items()},
         "node_draws": est.node_sample,
         "holds": est.holds,
+        "claim": est.claim,
         "rests_on_silence": est.rests_on_silence,
         "verdict": monitoring_verdict(est) if est.monitoring is not None else verdict(est, amap),
         "drivers": [{"parameter": pid, "s1": s1, "basis": basis} for pid, s1, basis in est.drivers],
@@ -204,15 +215,18 @@ def _evidence_json(e: Any, em: Any) -> dict[str, Any]:
             "source": e.source, "kind": "entry", "checked": e.checked}
 
 
-def _summary_rows(summaries: dict[str, Summary], threshold: float) -> list[tuple[str, list[str]]]:
+def _summary_rows(summaries: dict[str, Summary], threshold: float,
+                  share: bool = True) -> list[tuple[str, list[str]]]:
     s = list(summaries.values())
-    return [
+    rows = [
         ("mean ± mcse", [f"{pct(x.mean)} ± {pct(x.mcse, 2)}" for x in s]),
         ("exact mean", [pct(x.exact_mean) for x in s]),
         ("median", [pct(x.median) for x in s]),
         ("90% interval", [interval(x.p05, x.p95) for x in s]),
-        (f"share of draws < {level(threshold)}", [f"{x.prob_below_threshold:.1%}" for x in s]),
     ]
+    if share:  # only a claim about a threshold makes the share below it worth a row
+        rows.append((f"share of draws < {level(threshold)}", [f"{x.prob_below_threshold:.1%}" for x in s]))
+    return rows
 
 
 def estimate_report(est: Estimate, amap: ArgumentMap, console: Any, priors: Any = None) -> None:
@@ -238,7 +252,7 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any, priors: Any 
         m = est.monitoring
         mark, style = ("? ", "bold yellow") if m.sign_rests_on_silence else ("→ ", "bold")
         console.print(Text(mark + monitoring_verdict(est), style=style))
-    else:
+    elif est.claim is not None:  # a map that tests no claim gets no verdict
         mark, style = (("? ", "bold yellow") if est.rests_on_silence else
                        ("✓ ", "bold green") if est.holds else ("✗ ", "bold red"))
         console.print(Text(mark + verdict(est, amap), style=style))
@@ -256,25 +270,42 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any, priors: Any 
                            + ", ".join(invented) + ".", style="bold yellow"))
     console.print()
     what = "before and after the evidence" if updated else "over the priors' uncertainty"
-    title = (f"P(target) {what}" if est.monitoring is not None else
-             f"P(target) {what} (claim under test: {claim_under_test(est.threshold)})")
-    table = Table(title=title, title_justify="left")
-    table.add_column("")
-    columns: list[tuple[str, Summary]] = []
-    for node in est.targets:
-        mark = " (target)" if node == est.target else ""
-        mark += " ⚠ unstated" if est.rests_on_silence_of(node) else ""
-        head = f"{amap.claims[node].label}{mark}\n[dim]{node}[/]"
-        if updated:
-            columns += [(head + "\n[dim]prior[/]", est.prior_targets[node]),
-                        ("\n\nposterior", est.targets[node])]
-        else:
-            columns.append((head, est.targets[node]))
-    for head, _ in columns:
-        table.add_column(head, justify="right")
-    for label, cells in _summary_rows({str(i): s for i, (_, s) in enumerate(columns)}, est.threshold):
-        table.add_row(label, *cells)
-    console.print(table)
+    title = (f"P(target) {what}" if est.monitoring is not None or est.claim is None else
+             f"P(target) {what} (claim under test: {claim_under_test(est.threshold, est.claim)})")
+    if console.width >= WIDE:
+        table = Table(title=title, title_justify="left")
+        table.add_column("")
+        columns: list[tuple[str, Summary]] = []
+        for node in est.targets:
+            mark = " (target)" if node == est.target else ""
+            mark += " ⚠ unstated" if est.rests_on_silence_of(node) else ""
+            head = f"{amap.claims[node].label}{mark}\n[dim]{node}[/]"
+            if updated:
+                columns += [(head + "\n[dim]prior[/]", est.prior_targets[node]),
+                            ("\n\nposterior", est.targets[node])]
+            else:
+                columns.append((head, est.targets[node]))
+        for head, _ in columns:
+            table.add_column(head, justify="right")
+        for label, cells in _summary_rows({str(i): s for i, (_, s) in enumerate(columns)}, est.threshold,
+                                          est.claim is not None):
+            table.add_row(label, *cells)
+        console.print(table)
+    else:  # a narrow terminal: one small table per headline node, its label and id in the title
+        console.print(Text(title, style="italic"))
+        for node in est.targets:
+            mark = " (target)" if node == est.target else ""
+            mark += " ⚠ unstated" if est.rests_on_silence_of(node) else ""
+            table = Table(title=f"{amap.claims[node].label}{mark} [dim]{node}[/]", title_justify="left",
+                          show_header=updated)
+            table.add_column("")
+            summaries = {"prior": est.prior_targets[node], "posterior": est.targets[node]} if updated else \
+                {"value": est.targets[node]}
+            for name in summaries:
+                table.add_column(name if updated else "", justify="right", no_wrap=True)
+            for label, cells in _summary_rows(summaries, est.threshold, est.claim is not None):
+                table.add_row(label, *cells)
+            console.print(table)
     for node in est.targets:
         if node != est.target and unstated_warning(est, node):
             console.print(Text("⚠ " + unstated_warning(est, node), style="yellow"))
@@ -283,24 +314,34 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any, priors: Any 
     _routes_table(est, amap, console)
     _monitoring_table(est, console)
     _extras_table(est, amap, console)
+    from rich import box
+
+    narrow = console.width < WIDE
     nodes = Table(title="Every claim: P(claim) over the priors' uncertainty" if not updated else
-                  "Every claim: P(claim), prior mean and posterior", title_justify="left")
-    nodes.add_column("claim", no_wrap=True, overflow="ellipsis", max_width=28 if updated else 34)
-    nodes.add_column("id", style="dim", no_wrap=True, overflow="ellipsis", max_width=18 if updated else 26)
+                  "Every claim: P(claim), prior mean and posterior", title_justify="left",
+                  box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD)
+    longest = max(map(len, amap.claims)) + 2
+    if narrow:  # the claim and its id stacked in one column, the id whole
+        nodes.add_column("claim [dim]/ id[/]", overflow="fold", min_width=longest)
+    else:
+        nodes.add_column("claim", overflow="fold")
+        nodes.add_column("id", style="dim", no_wrap=True, min_width=longest - 2)
     if updated:
         nodes.add_column("prior", justify="right", no_wrap=True, min_width=7)
     nodes.add_column("mean", justify="right", no_wrap=True, min_width=7)
-    nodes.add_column("90% interval", justify="right", no_wrap=True, min_width=17)
+    nodes.add_column("90% interval", justify="right", no_wrap=True)
+    blanks = (1 if narrow else 2) + (1 if updated else 0) + 1
     groups: dict[str, list[str]] = {}
     for node, claim in amap.claims.items():
         groups.setdefault(claim.group or "other", []).append(node)
     for g, members in groups.items():
-        nodes.add_row(f"[bold]{amap.group_title(g)}[/]", *[""] * (4 if updated else 3))
+        nodes.add_row(f"[bold]{amap.group_title(g)}[/]", *[""] * blanks)
         for node in members:
             s = est.nodes[node]
             prior = [pct(est.prior_nodes[node].mean)] if updated else []
-            nodes.add_row("  " + amap.claims[node].label, node, *prior, pct(s.mean),
-                          interval(s.p05, s.p95))
+            label = amap.claims[node].label
+            first = [f"  {label}\n  [dim]{node}[/]"] if narrow else ["  " + label, node]
+            nodes.add_row(*first, *prior, pct(s.mean), interval(s.p05, s.p95))
     console.print(nodes)
     if est.node_sample < est.draws:
         console.print(f"[dim]Prior node intervals use the first {est.node_sample:,} draws; means and "
@@ -313,21 +354,36 @@ def _routes_table(est: Estimate, amap: ArgumentMap, console: Any) -> None:
         return
     from rich.table import Table
 
+    from rich import box
+
     when = " (posterior)" if est.prior_result is not None else ""
-    table = Table(title=f"Routes to {amap.claims[est.target].label}{when}", title_justify="left")
-    table.add_column("route", no_wrap=True, overflow="ellipsis", max_width=30)
-    table.add_column("id", style="dim", no_wrap=True, overflow="ellipsis", max_width=20)
-    table.add_column("P(route)", justify="right", no_wrap=True, min_width=8)
-    table.add_column("90% interval", justify="right", no_wrap=True, min_width=17)
-    table.add_column("adds", justify="right", no_wrap=True, min_width=10)
+    narrow = console.width < WIDE
+    table = Table(title=f"Routes to {amap.claims[est.target].label}{when}", title_justify="left",
+                  box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD)
     grouped = len(est.routes) > 1
+    ids = [g.node for g in est.routes] + [r.node for g in est.routes for r in g.routes]
+    if narrow:  # the label and its id stacked in one column, the id whole
+        table.add_column("route [dim]/ id[/]", overflow="fold", min_width=max(map(len, ids)) + 2)
+    else:
+        table.add_column("route", overflow="fold", max_width=34)
+        table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("P(route)", justify="right", no_wrap=True)
+    table.add_column("90% interval", justify="right", no_wrap=True)
+    table.add_column("adds", justify="right", no_wrap=True)
+
+    def first(label: str, node: str, indent: str) -> list[str]:
+        return [f"{indent}{label}\n{indent}[dim]{node}[/]"] if narrow else [indent + label, node]
+
+    def span(lo: float, hi: float) -> str:
+        return f"{pct(lo)} –\n{pct(hi)}" if narrow else interval(lo, hi)
+
     for g in est.routes:
         if grouped:
-            table.add_row(f"[bold]{g.title}[/]", g.node, f"[bold]{pct(g.mean)}[/]", "",
+            table.add_row(*first(f"[bold]{g.title}[/]", g.node, ""), f"[bold]{pct(g.mean)}[/]", "",
                           f"[bold]{_pts(g.adds)}[/]")
         for r in g.routes:
-            table.add_row(("  " if grouped else "") + r.label, r.node, pct(r.mean),
-                          interval(r.p05, r.p95), _pts(r.adds))
+            table.add_row(*first(r.label, r.node, "  " if grouped else ""), pct(r.mean), span(r.p05, r.p95),
+                          _pts(r.adds))
     console.print(table)
     console.print("[dim]adds: how much lower E[P(target)] would be without that route (or group), "
                   "exactly; overlaps between routes are counted once.[/]")
@@ -449,6 +505,8 @@ def sensitivity_summary(sens: Sensitivity) -> str:
     """One plain-English line: the claim the verdict hangs on most, and the joint shift."""
     top = sens.rows[0]
     share = f"{top.st:.0%} of the variance of P({sens.target}) involves it"
+    if sens.claim is None:
+        return f"P({sens.target}) depends most on '{top.label}' ({share})."
     joint = ("no common shift of the odds up to 10^12 reaches the threshold"
              if sens.joint.factor is None else
              f"moving every parameter's odds {sens.joint.factor:.3g}x toward a "
@@ -460,39 +518,79 @@ def sensitivity_summary(sens: Sensitivity) -> str:
     return f"The verdict hangs most on '{top.label}' ({share}); {joint}{flip}."
 
 
-def sensitivity_report(sens: Sensitivity, amap: ArgumentMap, console: Any) -> None:
-    """Print the rich sensitivity table."""
+def _index(x: float, conf: float) -> str:
+    """A Sobol index with its interval's half-width, without a '-0.000'."""
+    text = f"{x:.3f}"
+    return ("0.000" if text == "-0.000" else text) + f"±{conf:.3f}"
+
+
+def negligible(row: Any) -> bool:
+    """Whether both of a row's Sobol indices are indistinguishable from zero (their intervals hold 0)."""
+    return row.s1 <= row.s1_conf and row.st <= row.st_conf
+
+
+WIDE = 100  # below this many columns, reports stack each row's numbers under its claim and id
+
+
+def sensitivity_report(sens: Sensitivity, amap: ArgumentMap, console: Any, show_all: bool = False) -> None:
+    """Print the sensitivity report: a table, or stacked rows on a narrow terminal.
+
+    Parameters whose indices are indistinguishable from zero are counted in one line, not listed,
+    unless ``show_all``.
+    """
     from rich.table import Table
     from rich.text import Text
 
+    claimed = sens.claim is not None
     console.print(Text(f"Sensitivity of P({sens.target})", style="bold"))
+    where = (f" ({'below' if sens.expected < sens.threshold else 'above'} the {level(sens.threshold)} "
+             "threshold)" if claimed else "")
     console.print(f"map [cyan]{sens.map}[/] · priors [cyan]{', '.join(sens.priors)}[/] · expected "
-                  f"P = {pct(sens.expected)} ({'below' if sens.holds else 'above'} the "
-                  f"{level(sens.threshold)} threshold) · Sobol with {sens.sobol_samples:,} base samples",
+                  f"P = {pct(sens.expected)}{where} · Sobol with {sens.sobol_samples:,} base samples",
                   highlight=False)
     console.print()
-    from rich import box
+    rows = list(sens.rows) if show_all else [r for r in sens.rows if not negligible(r)]
+    hidden = len(sens.rows) - len(rows)
 
-    table = Table(title_justify="left", title="One row per uncertain parameter, most important first",
-                  box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
-    table.add_column("claim [dim]/ parameter id[/]", overflow="fold", min_width=24)
-    table.add_column("prior (90%)", justify="right", no_wrap=True)
-    table.add_column("E[P] 5%→95%", justify="right", no_wrap=True)
-    table.add_column("S1 ± CI", justify="right", no_wrap=True)
-    table.add_column("ST ± CI", justify="right", no_wrap=True)
-    table.add_column("flips at", justify="right", no_wrap=True)
-    for r in sens.rows:
-        be = "never" if r.break_even is None else f"{r.break_even:.3g}" + (" ◆" if r.plausible_flip else "")
-        table.add_row(f"{r.label}\n[dim]{r.parameter}[/]",
-                      f"{r.prior_mean:.2g}\n({r.p05:.2g}–{r.p95:.2g})",
-                      f"{pct(r.at_p05)} →\n{pct(r.at_p95)}",
-                      f"{r.s1:.3f}±{r.s1_conf:.3f}", f"{r.st:.3f}±{r.st_conf:.3f}", be)
-    console.print(table)
-    console.print("[dim]E[P]: expected P(target) with the parameter at its prior's 5th and 95th "
-                  "percentile, the others at their priors. S1 / ST: Sobol first-order / total-order "
-                  "index (share of the variance of P due to the parameter alone / with its "
-                  "interactions), bootstrap 95% CI. Flips at: the break-even value that puts E[P] at "
-                  "the threshold; ◆ inside the parameter's own 90% interval, a plausible flip.[/]")
+    def flips(r: Any) -> str:
+        return "never" if r.break_even is None else f"{r.break_even:.3g}" + (" ◆" if r.plausible_flip else "")
+
+    if console.width >= WIDE:
+        from rich import box
+
+        table = Table(title_justify="left", title="One row per uncertain parameter, most important first",
+                      box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+        table.add_column("claim [dim]/ parameter id[/]", overflow="fold", min_width=24)
+        table.add_column("prior (90%)", justify="right", no_wrap=True)
+        table.add_column("E[P] 5%→95%", justify="right", no_wrap=True)
+        table.add_column("S1 ± CI", justify="right", no_wrap=True)
+        table.add_column("ST ± CI", justify="right", no_wrap=True)
+        if claimed:
+            table.add_column("flips at", justify="right", no_wrap=True)
+        for r in rows:
+            table.add_row(f"{r.label}\n[dim]{r.parameter}[/]", f"{r.prior_mean:.2g}\n({r.p05:.2g}–{r.p95:.2g})",
+                          f"{pct(r.at_p05)} →\n{pct(r.at_p95)}", _index(r.s1, r.s1_conf), _index(r.st, r.st_conf),
+                          *([flips(r)] if claimed else []))
+        console.print(table)
+    else:  # each parameter's claim and id on their own lines, whole, and its numbers under them
+        console.print(Text("One entry per uncertain parameter, most important first", style="italic"))
+        for r in rows:
+            console.print(Text(r.label, style="bold"))
+            console.print(Text("  " + r.parameter, style="dim"))
+            console.print(f"  prior {r.prior_mean:.2g} ({r.p05:.2g}–{r.p95:.2g}) · E[P] {pct(r.at_p05)} → "
+                          f"{pct(r.at_p95)}", highlight=False)
+            console.print("  " + " · ".join([f"S1 {_index(r.s1, r.s1_conf)}", f"ST {_index(r.st, r.st_conf)}"]
+                                            + ([f"flips at {flips(r)}"] if claimed else [])), highlight=False)
+    if hidden:
+        console.print(f"[dim]{hidden} more parameter(s) with both indices indistinguishable from zero "
+                      "(their intervals hold 0): --all lists them.[/]")
+    legend = ("E[P]: expected P(target) with the parameter at its prior's 5th and 95th percentile, the others "
+              "at their priors. S1 / ST: Sobol first-order / total-order index (share of the variance of P "
+              "due to the parameter alone / with its interactions), bootstrap 95% CI.")
+    if claimed:
+        legend += (" Flips at: the break-even value that puts E[P] at the threshold; ◆ inside the "
+                   "parameter's own 90% interval, a plausible flip.")
+    console.print(f"[dim]{legend}[/]")
     console.print()
     console.print(sensitivity_summary(sens))
 

@@ -69,6 +69,16 @@ def cli():
     return _run
 
 
+@pytest.fixture
+def cli_width():
+    """The CLI at a given terminal width (COLUMNS)."""
+    runner = CliRunner()
+
+    def _run(width: int, *args: str) -> Result:
+        return Result(runner.invoke(app, list(args), env={"COLUMNS": str(width)}))
+    return _run
+
+
 def assert_one_error(result: Result, *fragments: str) -> None:
     """Exit 1, nothing on stdout, one line on stderr starting 'Error: ' and containing fragments."""
     assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr, result.exception)

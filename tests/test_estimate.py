@@ -90,7 +90,7 @@ def test_rich_report_shows_verdict_targets_and_paths(cli) -> None:
     for text in ("deceptive_alignment_prosaic", "deceptive_alignment", "Pre-training route",
                  "Fine-tuning route", "An objection the post answers", "Routes to", "adds",
                  "mean ± mcse", "exact mean", "90% interval"):
-        assert text in out, text
+        assert text in " ".join(out.replace("│", " ").split()), text  # titles may wrap in their column
     assert max(len(line) for line in out.splitlines()) <= 100
 
 
@@ -127,5 +127,32 @@ def test_objections_map_shows_the_posts_routes_and_each_objection_apart(cli) -> 
     target = doc["result"]["exact_mean"]
     assert objections["adds"] == pytest.approx(target - post["mean"], abs=1e-12)
     assert post["adds"] <= post["mean"] + 1e-12
-    text = cli("estimate", "--map", "deceptive-alignment-objections", "--draws", "2000").stdout
+    text = " ".join(cli("estimate", "--map", "deceptive-alignment-objections", "--draws", "2000").stdout
+                    .replace("│", " ").replace("┃", " ").split())
     assert "Routes to" in text and "Objections and rival arguments" in text and "adds" in text
+
+
+def test_a_map_without_a_claim_gets_no_verdict(cli, write) -> None:
+    # the monitoring post states no threshold: no "<1%", no claim under test, no share below it
+    text = " ".join(cli("estimate", "--map", "monitoring", "--draws", "2000").stdout.split())
+    assert "<1%" not in text and "claim under test" not in text and "share of draws" not in text
+    doc = run_json(cli, "--map", "monitoring", "--draws", "2000")
+    assert doc["claim"] is None and doc["holds"] is None
+    # another target of a map with a claim: the claim is about the map's own target only
+    text = cli("estimate", "--target", "deceptive_alignment", "--draws", "2000").stdout
+    assert "these priors:" not in text and "claim under test" not in text
+    # unless a threshold is given
+    text = cli("estimate", "--target", "deceptive_alignment", "--threshold", "0.1", "--draws", "2000").stdout
+    assert '"<10%"' in text
+
+
+def test_a_claim_above_a_threshold(cli, write) -> None:
+    m = write("m.toml", 'id = "m"\ntitle = "At least a tenth"\ntarget = "t"\nthreshold = 0.1\nclaim = "above"\n'
+                        '[[node]]\nid = "t"\nclaim = "t"\n')
+    p = write("p.toml", 'name = "p"\n[priors]\nt = { beta = [3, 7] }\n')
+    doc = run_json(cli, "--map", str(m), "--priors", str(p), "--draws", "2000")
+    assert doc["claim"] == "above" and doc["holds"] is True
+    assert doc["verdict"].startswith('">10%" survives')
+    bad = write("bad.toml", 'id = "m"\ntitle = "t"\ntarget = "t"\nclaim = "below"\n[[node]]\nid = "t"\nclaim = "t"\n')
+    r = cli("estimate", "--map", str(bad), "--priors", str(p))
+    assert r.exit_code == 1 and "needs the threshold" in r.stderr

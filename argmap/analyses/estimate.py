@@ -139,6 +139,8 @@ class Estimate:
     # largest first
     drivers_by_target: dict[str, tuple[tuple[str, float, str], ...]] = field(default_factory=dict)
     inference: Inference = field(default_factory=Inference)
+    # the claim under test about the target: "below" (P < threshold), "above", or None (no verdict)
+    claim: str | None = "below"
 
     @property
     def drivers(self) -> tuple[tuple[str, float, str], ...]:
@@ -187,9 +189,12 @@ class Estimate:
         return self.posterior() if callable(self.posterior) else self.posterior
 
     @property
-    def holds(self) -> bool:
-        """Whether the claim under test, P(target) < threshold, holds for the expected P(target)."""
-        return self.result.mean < self.threshold
+    def holds(self) -> bool | None:
+        """Whether the claim under test holds for the expected P(target); None when there is none."""
+        if self.claim is None:
+            return None
+        below = self.result.mean < self.threshold
+        return below if self.claim == "below" else self.result.mean > self.threshold
 
 
 class _Moments:
@@ -276,6 +281,7 @@ def estimate(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
     from argmap.model import node_var
 
     em = evidence_model(priors.evidence if evidence is None else evidence, amap, kappa)
+    claim = amap.claim_for(target, threshold)
     target, threshold = amap.question(target, threshold)
     check_draws(draws)
     headline = list(dict.fromkeys([target, *amap.targets]))
@@ -309,7 +315,7 @@ def estimate(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
         return Estimate(map=amap.id, priors=priors.names, target=target, threshold=threshold, draws=draws,
                         seed=seed, result=targets[target], targets=targets,
                         nodes=_node_summaries(amap, moments, kept_nodes, None), node_sample=kept,
-                        kept=kept_draws, inference=inference)
+                        kept=kept_draws, inference=inference, claim=claim)
     from argmap.exact import moment_values
 
     at_means = moment_values(amap, priors)
@@ -337,7 +343,7 @@ def estimate(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
                      routes=routes(amap, target, values, at_means, kept_nodes),
                      drivers_by_target=drivers,
                      monitoring=monitoring_summary(amap, target, values, at_means, priors),
-                     inference=inference)
+                     inference=inference, claim=claim)
     if em is None:
         return prior
     from argmap.analyses.update import update

@@ -77,11 +77,14 @@ class Sensitivity:
     joint: JointShift
     sobol_samples: int
     seed: int
+    claim: str | None = "below"  # the claim under test (as in Estimate), None for a map without one
 
     @property
-    def holds(self) -> bool:
-        """Whether E[P(target)] is below the threshold."""
-        return self.expected < self.threshold
+    def holds(self) -> bool | None:
+        """Whether the claim under test holds for E[P(target)]; None when there is none."""
+        if self.claim is None:
+            return None
+        return self.expected < self.threshold if self.claim == "below" else self.expected > self.threshold
 
 
 def _odds_shift(mean: float, k: float, up: bool) -> float:
@@ -116,6 +119,7 @@ def sensitivity(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
     """
     from scipy import stats
 
+    claim = amap.claim_for(target, threshold)
     target, threshold = amap.question(target, threshold)
     if not 64 <= samples <= MAX_SOBOL_N:
         raise LimitError(f"--samples {samples}: use between 64 and {MAX_SOBOL_N:,} base samples")
@@ -150,7 +154,8 @@ def sensitivity(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
     rows.sort(key=lambda r: (-r.st, -r.swing, r.parameter))
     joint = _joint(expected, means, uncertain, threshold, base, circuit, priors)
     return Sensitivity(map=amap.id, priors=priors.names, target=target, threshold=threshold,
-                       expected=base, rows=tuple(rows), joint=joint, sobol_samples=samples, seed=seed)
+                       expected=base, rows=tuple(rows), joint=joint, sobol_samples=samples, seed=seed,
+                       claim=claim)
 
 
 def _sobol(circuit, target: str, priors: Priors, uncertain: list[str], samples: int, seed: int,
