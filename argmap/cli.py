@@ -203,15 +203,44 @@ PriorsOpt = Annotated[list[str] | None, typer.Option(
                            "(wheaton for the deceptive-alignment maps).")]
 TargetOpt = Annotated[str | None, typer.Option("--target", "-t", help="The node to estimate. "
                                                "Default: the map's target.")]
-def _open_unit(value: float | None) -> float | None:
-    """A threshold strictly between 0 and 1, checked before any work (a usage error, exit 2)."""
-    if value is not None and not 0 < value < 1:
-        raise typer.BadParameter(f"{value} must lie strictly between 0 and 1, e.g. 0.01")
+def parse_probability(text: str) -> float:
+    """A probability as people type it: 0.01, 1%, 1e-2."""
+    raw = str(text).strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise typer.BadParameter(f"{raw!r} is not a probability; write 0.01 or 1%") from None
     return value
 
 
-ThresholdOpt = Annotated[float | None, typer.Option(callback=_open_unit, help="The claim under test is "
-                                                    "P(target) < threshold. Default: the map's threshold.")]
+def parse_count(text: str) -> int:
+    """A whole number as people type it: 100000, 100_000, 100,000, 1e5."""
+    raw = str(text).strip().replace("_", "").replace(",", "")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a whole number; write 100000 or 1e5") from None
+    if not value.is_integer():
+        raise typer.BadParameter(f"{text!r} is not a whole number")
+    return int(value)
+
+
+def _open_unit(value: float | None) -> float | None:
+    """A threshold strictly between 0 and 1, checked before any work (a usage error, exit 2)."""
+    if value is not None and not 0 < value < 1:
+        raise typer.BadParameter(f"{value:g} must lie strictly between 0 and 1, e.g. 0.01 or 1%")
+    return value
+
+
+def _draws(value: int) -> int:
+    if not 100 <= value <= 10_000_000:
+        raise typer.BadParameter(f"{value:,} is not in the range 100 to 10,000,000")
+    return value
+
+
+ThresholdOpt = Annotated[float | None, typer.Option(parser=parse_probability, callback=_open_unit, metavar="P",
+                                                    help="The threshold of the claim under test (0.01 or 1%). "
+                                                         "Default: the map's.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Also write a chart to this PNG file.",
                                               dir_okay=False)]
@@ -309,8 +338,9 @@ def estimate(
              "LO:HI (a log-normal with that 90% range). Default: each file's, else 2:100.")] = None,
     nuts: Annotated[bool, typer.Option(help="With evidence: sample the posterior with NUTS even where "
                                             "reweighting the prior draws is reliable.")] = False,
-    draws: Annotated[int, typer.Option(min=100, max=10_000_000, help="Parameter draws from the priors (at most "
-                                            "10,000,000).")] = 100_000,
+    draws: Annotated[int, typer.Option(parser=parse_count, callback=_draws, metavar="N",
+                                       help="Parameter draws from the priors, 100 to 10,000,000 (1e5 or 100,000 "
+                                            "work too).")] = 100_000,
     seed: Annotated[int, typer.Option(min=0, help="Random seed: the same seed gives the same output.")] = 0,
     chains: Annotated[int, typer.Option(help="With evidence: NUTS chains.")] = 2,
     tune: Annotated[int, typer.Option(help="With evidence: NUTS tuning steps per chain.")] = 1000,
@@ -382,7 +412,7 @@ def sensitivity(
     priors: PriorsOpt = None,
     target: TargetOpt = None,
     threshold: ThresholdOpt = None,
-    samples: Annotated[int, typer.Option(help="Base samples of the Sobol design (rounded up to a "
+    samples: Annotated[int, typer.Option(parser=parse_count, metavar="N", help="Base samples of the Sobol design (rounded up to a "
                                               "power of two; the design has N (D + 2) rows).")] = 8192,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the Sobol design and its bootstrap.")] = 0,
     as_json: JsonOpt = False,
@@ -421,7 +451,8 @@ def implied(
         "--given", "-g", help="A statement about a derived claim: 'NODE < x', 'NODE > x', "
                               "'NODE in [lo, hi]' or 'NODE ~ v ± sd' (numbers as 0.01 or 1%); repeatable. "
                               "Without --given, the priors files' [[statement]]s are used.")] = None,
-    draws: Annotated[int, typer.Option(help="Prior draws for the importance-sampling path.")] = 500_000,
+    draws: Annotated[int, typer.Option(parser=parse_count, metavar="N",
+                                       help="Prior draws for the importance-sampling path.")] = 500_000,
     seed: Annotated[int, typer.Option(min=0, help="Random seed: the same seed gives the same output.")] = 0,
     nuts: Annotated[bool, typer.Option("--nuts", help="Sample with NUTS even when the fast path "
                                                       "would do.")] = False,
@@ -462,7 +493,8 @@ def show(
     priors: PriorsOpt = None,
     target: Annotated[str | None, typer.Option("--target", "-t", help="The claim at the top of the tree. "
                                                "Default: the map's last headline target.")] = None,
-    draws: Annotated[int, typer.Option(help="Parameter draws for the intervals.")] = 100_000,
+    draws: Annotated[int, typer.Option(parser=parse_count, metavar="N",
+                                       help="Parameter draws for the intervals.")] = 100_000,
     seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
 ) -> None:
     """The argument as a tree: each claim, how it combines the claims below it, and its probability."""
@@ -613,23 +645,155 @@ priors_app = typer.Typer(help="Write and check priors files.", no_args_is_help=T
 app.add_typer(priors_app, name="priors")
 
 
-def _write_priors(output: Path, amap, base, force: bool, answers: dict | None = None) -> int:  # noqa: ANN001
-    """Write a priors file for every parameter of ``amap``: ``base``'s priors, or the answers given."""
+STARTER_MAP = """\
+# A starter map written by `argmap new`: replace the example with the argument you are mapping.
+# Each [[node]] is a claim that is true or false; formats: docs/formats.md; a walk-through:
+# docs/tutorial.md. `argmap check` this file after each edit; then `argmap priors init` writes a priors
+# file with a "?" for every probability to fill in.
+id = "{map_id}"
+title = "An example argument: the plan succeeds"
+source = "Where the argument comes from: the post or paper, with its address"
+target = "plan_succeeds"           # the claim whose probability the argument is about
+threshold = 0.5
+claim = "above"                    # what the argument claims: P(target) > 50%; "below", or "none"
+
+# Premises: claims with no parents, each with one uncertain probability.
+[[node]]
+id = "funding_arrives"
+claim = "The funding arrives on time."
+short = "Funding on time"
+section = "where the source argues it"
+
+[[node]]
+id = "team_stays"
+claim = "The core team stays for the whole project."
+short = "Team stays"
+
+# A claim that depends on another: one probability for each case of its parents (`given`).
+[[node]]
+id = "prototype_works"
+claim = "The prototype works at the first full test."
+short = "Prototype works"
+given = ["funding_arrives"]
+
+# The target holds only if all of these hold, and even then only with a chance of its own
+# (`chance = true` adds one probability); `any` instead of `all` needs only one of them.
+[[node]]
+id = "plan_succeeds"
+claim = "The plan succeeds."
+short = "Plan succeeds"
+all = ["prototype_works", "team_stays"]
+chance = true
+"""
+
+
+@app.command()
+def new(
+    output: Annotated[Path, typer.Argument(help="The map file to create (.toml).", dir_okay=False)],
+    force: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+) -> None:
+    """Write a commented starter map to edit into your own argument."""
+    import re
+
     from argmap.files import check_writable, write_atomically
-    from argmap.render import prior_entry, priors_file_text
+
+    map_id = re.sub(r"[^a-z0-9]+", "-", output.stem.lower()).strip("-") or "my-argument"
+    if not map_id[0].isalnum():
+        map_id = "my-argument"
+    try:
+        check_writable(output, ".toml", force)
+        write_atomically(output, lambda tmp: tmp.write_text(STARTER_MAP.format(map_id=map_id), encoding="utf-8"),
+                         force)
+    except ArgmapError as exc:
+        fail(str(exc))
+    typer.echo(f"Wrote {output}: a starter map (id {map_id!r}) with premises, a given node, an all with a "
+               "chance and a target; edit it, then argmap check it.")
+
+
+@app.command()
+def check(
+    path: Annotated[str, typer.Argument(help="A map, priors or evidence file.")],
+    map_name: MapOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a map, priors or evidence file: what it holds, or every problem found in it."""
+    import json
+
+    from argmap.checking import check_file
+
+    result = check_file(path, map_name)
+    if as_json:
+        typer.echo(json.dumps({"path": result.path, "kind": result.kind, "valid": result.valid,
+                               "problems": list(result.problems), "facts": dict(result.facts)}, indent=2))
+        if not result.valid:
+            raise typer.Exit(1)
+        return
+    if not result.valid:
+        if len(result.problems) > 1:
+            for problem in result.problems:
+                typer.echo(f"- {problem}")
+        fail(f"{path}: {len(result.problems)} problem(s)" + ("; listed above" if len(result.problems) > 1
+                                                            else f": {result.problems[0]}"))
+    out = console()
+    out.print(f"[green]✓[/] {path}: a valid {result.kind} file", highlight=False)
+    for what, value in result.facts:
+        out.print(f"  {what}: {value}", highlight=False)
+
+
+def _starting_priors(map_name: str | None, start: str | None):  # noqa: ANN202
+    """The map, and the priors to start from: --from, else the map's own, else wheaton for a shipped
+    map, else none. Partial files are fine: what they lack becomes a placeholder to fill."""
+    from argmap.maps import MAPS_DIR
+    from argmap.priors import load_priors_file
+    from argmap.selection import load_files
+
+    amap, _ = load_files(map_name, [start] if start else [])
+    shipped = amap.path is not None and amap.path.parent == MAPS_DIR.resolve()
+    name = start or amap.default_priors or ("wheaton" if shipped else None)
+    if name is None:
+        return amap, {}, ()
+    base = amap.path.parent if (amap.default_priors and not start and amap.path) else None
+    f = load_priors_file(name, base)
+    return amap, {pid: p for pid, p in f.entries.items() if pid in amap.parameters}, (f.name,)
+
+
+def _write_priors(output: Path, amap, start: dict, names: tuple, force: bool,  # noqa: ANN001
+                  answers: dict | None = None) -> tuple[int, int]:
+    """Write a priors file for every parameter of ``amap``: the answers given, else the starting prior,
+    else a placeholder "?" to fill. Returns (parameters, placeholders)."""
+    from argmap.files import check_writable, write_atomically
+    from argmap.priors import PLACEHOLDER
+    from argmap.render import prior_entry, priors_file_text, toml_string
 
     check_writable(output, ".toml", force)
-    entries = []
-    for pid, prior in base.entries.items():
+    entries, holes = [], 0
+    for pid in amap.parameters:
         claim = amap.claims[amap.parameters[pid].node]
         comment = f"{amap.parameters[pid].describe()}: {claim.claim}"
-        entries.append((pid, prior_entry((answers or {}).get(pid, prior)), comment))
-    source = ", ".join(base.names)
+        prior = (answers or {}).get(pid, start.get(pid))
+        if prior is None:
+            holes += 1
+            comment += ("\n# FILL IN: a phrase (\"likely\"), a probability (0.3), { ci90 = [0.1, 0.4] } or "
+                        "{ beta = [2, 5] }, each with why = \"...\"")
+            entries.append((pid, toml_string(PLACEHOLDER), comment))
+        else:
+            entries.append((pid, prior_entry(prior), comment))
+    source = ", ".join(names) if names else "nothing (every prior is a placeholder)"
     how = "answers given to argmap elicit" if answers else f"argmap priors init, starting from {source}"
-    text = priors_file_text([f"Written by {how}.", "Edit any entry; formats: docs/formats.md."],
-                            output.stem, f"My priors, starting from {source}.", amap.id, entries)
+    header = [f"Written by {how}.", "Edit any entry; formats: docs/formats.md."]
+    if holes:
+        header.append(f'{holes} entr{"y is" if holes == 1 else "ies are"} "?": fill each in before '
+                      "argmap estimate will use this file.")
+    import os
+
+    from argmap.maps import MAPS_DIR
+
+    shipped = amap.path is None or amap.path.parent == MAPS_DIR.resolve()
+    # a map file is named by its path from the priors file's folder (paths in a file are the file's)
+    where = amap.id if shipped else os.path.relpath(amap.path, output.resolve().parent)
+    text = priors_file_text(header, output.stem, f"My priors, starting from {source}.", where, entries)
     write_atomically(output, lambda tmp: tmp.write_text(text, encoding="utf-8"), force)
-    return len(entries)
+    return len(entries), holes
 
 
 FromOpt = Annotated[str | None, typer.Option("--from", help="The priors file to start from (shipped name "
@@ -643,13 +807,19 @@ def priors_init(
     map_name: MapOpt = None,
     force: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
 ) -> None:
-    """Create a priors file listing every parameter of a map, to edit (never overwrites without --force)."""
+    """Create a priors file listing every parameter of a map, to edit (never overwrites without --force).
+
+    Parameters the starting file has are copied; the others are written as "?" placeholders to fill,
+    which argmap estimate refuses, naming each, until they are filled.
+    """
     try:
-        amap, pri = select(map_name, [start] if start else None)
-        n = _write_priors(output, amap, pri, force)
+        amap, start_entries, names = _starting_priors(map_name, start)
+        n, holes = _write_priors(output, amap, start_entries, names, force)
     except ArgmapError as exc:
         fail(str(exc))
-    typer.echo(f"Wrote {output}: {n} parameters of map {amap.id}, starting from {', '.join(pri.names)}.")
+    fill = f"; {holes} placeholder(s) \"?\" to fill in" if holes else ""
+    source = ", ".join(names) if names else "no priors file"
+    typer.echo(f"Wrote {output}: {n} parameters of map {amap.id}, starting from {source}{fill}.")
 
 
 @priors_app.command("check")
@@ -700,11 +870,11 @@ def elicit(
 
     try:
         check_writable(output, ".toml", force)
-        amap, pri = select(map_name, [start] if start else None)
+        amap, start_entries, names = _starting_priors(map_name, start)
     except ArgmapError as exc:
         fail(str(exc))
     answers: dict = {}
-    items = list(pri.entries.items())
+    items = [(pid, start_entries.get(pid)) for pid in amap.parameters]
     i = 0
     try:
         while i < len(items):
@@ -713,7 +883,8 @@ def elicit(
             typer.echo(f"\n[{i + 1}/{len(items)}] {param.describe()}")
             typer.echo(f"  {amap.claims[param.node].claim}")
             now = answers.get(pid, prior)
-            typer.echo(f"  now: {_shape(now)}")
+            typer.echo(f"  now: {_shape(now)}" if now is not None else "  now: nothing yet (Enter leaves a \"?\" "
+                       "to fill in later)")
             raw = typer.prompt("  your belief", default="", show_default=False).strip()
             if raw.lower() in ("back", "b", "<"):
                 i = max(0, i - 1)
@@ -735,10 +906,11 @@ def elicit(
     except typer.Abort:
         fail("elicit stopped before the last claim (no more answers on standard input); nothing written")
     try:
-        n = _write_priors(output, amap, pri, force, answers)
+        n, holes = _write_priors(output, amap, start_entries, names, force, answers)
     except ArgmapError as exc:
         fail(str(exc))
-    typer.echo(f"\nWrote {output}: {n} parameters, {len(answers)} from your answers.")
+    fill = f", {holes} placeholder(s) \"?\" still to fill" if holes else ""
+    typer.echo(f"\nWrote {output}: {n} parameters, {len(answers)} from your answers{fill}.")
 
 
 def _shape(prior) -> str:  # noqa: ANN001

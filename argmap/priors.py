@@ -96,6 +96,7 @@ class PriorsFile:
     chain: tuple[str, ...] = ()  # the files it extends, outermost first
     statements: tuple[Any, ...] = ()  # its own [[statement]] entries (not inherited through extends)
     defines: frozenset[str] = frozenset()  # the ids its own [priors] table sets
+    placeholders: frozenset[str] = frozenset()  # ids still "?" (left by priors init), after extends
 
     @property
     def statements_only(self) -> bool:
@@ -142,6 +143,15 @@ def parse_prior(pid: str, raw: Any, where: str, lexicon: str = DEFAULT_LEXICON) 
         raise PriorsError(f"{key}: {exc}") from None
 
 
+def _typed_number(text: str) -> float | None:
+    """A probability written as text, "0.5" or "50%", as a number; None for anything else."""
+    raw = text.strip()
+    try:
+        return float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        return None
+
+
 def _number(raw: Any, name: str) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
         raise ValueError(f"{name} must be a finite number, not {raw!r}")
@@ -157,6 +167,9 @@ def _parse_prior(pid: str, raw: Any, lexicon: str, origin: str) -> Prior:
             raise ValueError(f"fixed value {v} is outside [0, 1]; give a probability")
         return Prior(pid, f"fixed {v:g}", value=v, origin=origin)
     if isinstance(raw, str):
+        number = _typed_number(raw)
+        if number is not None:  # "0.5" or "50%": a probability typed as text
+            return _parse_prior(pid, number, lexicon, origin)
         return _phrase(pid, raw, lexicon, None, None, origin)
     if not isinstance(raw, dict):
         raise ValueError("a prior is a number in [0, 1], a phrase, or an inline table such as "
@@ -240,6 +253,9 @@ def _phrase(pid: str, phrase: str, lexicon: str, why: str | None = None, source:
                  **extra)
 
 
+PLACEHOLDER = "?"  # a prior still to be filled in
+
+
 def load_priors_file(name_or_path: str | Path, base: Path | None = None,
                      _seen: tuple[Path, ...] = ()) -> PriorsFile:
     """Load a priors file by shipped name or path, with its ``extends`` chain applied."""
@@ -278,7 +294,13 @@ def load_priors_file(name_or_path: str | Path, base: Path | None = None,
     except ArgmapError as exc:
         raise PriorsError(f"{shown}: lexicon: {exc}") from None
     label = data.get("name", path.stem)
+    placeholders = set(parent.placeholders) if "extends" in data else set()
     for pid, raw in priors.items():
+        if raw == PLACEHOLDER:  # left by `argmap priors init` for the user to fill
+            placeholders.add(pid)
+            entries.pop(pid, None)
+            continue
+        placeholders.discard(pid)
         entries[pid] = parse_prior(pid, raw, shown, lexicon)
     own_evidence = tuple(dict(e, _file=str(path)) for e in evidence)
     raw_statements = data.get("statement", [])
@@ -289,7 +311,8 @@ def load_priors_file(name_or_path: str | Path, base: Path | None = None,
     statements = tuple(parse_statement(raw, shown, i) for i, raw in enumerate(raw_statements))
     return PriorsFile(name=label, path=path, entries=entries, description=data.get("description", ""),
                       map=data.get("map"), evidence=inherited_evidence + own_evidence, chain=chain,
-                      statements=statements, defines=frozenset(priors))
+                      statements=statements, defines=frozenset(priors),
+                      placeholders=frozenset(placeholders))
 
 
 def combine(files: list[PriorsFile], amap: ArgumentMap, known: frozenset[str] | None = None) -> Priors:
@@ -303,8 +326,10 @@ def combine(files: list[PriorsFile], amap: ArgumentMap, known: frozenset[str] | 
 
         known = shipped_parameters()
     merged: dict[str, Prior] = {}
+    pending: set[str] = set()
     for f in files:
         merged.update(f.entries)
+        pending = (pending - set(f.entries)) | set(f.placeholders)
         if f.statements_only:
             merged.update(_implied_entries(f, merged, amap, known))
     valid = set(amap.parameters) | known
@@ -313,13 +338,26 @@ def combine(files: list[PriorsFile], amap: ArgumentMap, known: frozenset[str] | 
             raise PriorsError(f"{prior.origin}: priors.{_quote(pid)}: not a parameter of map "
                               f"{amap.id!r} or of any shipped map; "
                               + did_you_mean(pid, amap.parameters))
+    unfilled = [pid for pid in amap.parameters if pid in pending]
+    if unfilled:
+        names = ", ".join(f.name for f in files)
+        raise PriorsError(f"{names}: priors: {len(unfilled)} placeholder(s) still to fill: "
+                          + ", ".join(_quote(p) for p in unfilled[:12])
+                          + (f" and {len(unfilled) - 12} more" if len(unfilled) > 12 else "")
+                          + '; replace each "?" with a prior (a phrase, a probability, '
+                            "{ ci90 = [lo, hi] } or { beta = [a, b] })")
     missing = [pid for pid in amap.parameters if pid not in merged]
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         names = ", ".join(f.name for f in files)
+        from argmap.maps import MAPS_DIR
+
+        shipped = amap.path is not None and amap.path.parent == MAPS_DIR.resolve()
+        fix = ("add it, or extend a file that has it (extends = \"agnostic\")" if shipped else
+               f"add it, or write a file with every parameter to fill in: argmap priors init FILE --map "
+               f"{amap.path or amap.id}")
         raise PriorsError(f"{names}: priors.{_quote(missing[0])}: missing{more}; every parameter "
-                          f"of map {amap.id!r} needs a prior: add it, or extend a file that has it "
-                          "(extends = \"agnostic\")")
+                          f"of map {amap.id!r} needs a prior: {fix}")
     entries = {pid: merged[pid] for pid in amap.parameters}
     from argmap.evidence import check_evidence, parse_evidence
 

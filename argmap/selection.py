@@ -29,7 +29,12 @@ def load_files(map_name: str | Path | None, names: Sequence[str | Path],
 
     files = [load_priors_file(n) for n in names]
     order = reversed(files) if last_names_map else files
-    return load_map(map_name or next((f.map for f in order if f.map), None) or DEFAULT_MAP), files
+    if map_name is not None:
+        return load_map(map_name), files
+    named = next((f for f in order if f.map), None)
+    if named is None:
+        return load_map(DEFAULT_MAP), files
+    return load_map(named.map, base=named.path.parent), files  # a path in a file is the file's
 
 
 def select(map_name: str | Path | None = None,
