@@ -205,11 +205,11 @@ TargetOpt = Annotated[str | None, typer.Option("--target", "-t", help="The node 
                                                "Default: the map's target.")]
 def parse_probability(text: str) -> float:
     """A probability as people type it: 0.01, 1%, 1e-2."""
-    raw = str(text).strip()
-    try:
-        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
-    except ValueError:
-        raise typer.BadParameter(f"{raw!r} is not a probability; write 0.01 or 1%") from None
+    from argmap.priors import typed_number
+
+    value = typed_number(str(text))
+    if value is None:
+        raise typer.BadParameter(f"{str(text).strip()!r} is not a probability; write 0.01 or 1%")
     return value
 
 
@@ -948,12 +948,7 @@ def _answer(raw: str) -> object:
     in either form), a Beta (beta(a, b)) or a phrase of either lexicon."""
     import re
 
-    def number(text: str) -> float | None:
-        text = text.strip()
-        try:
-            return float(text[:-1]) / 100 if text.endswith("%") else float(text)
-        except ValueError:
-            return None
+    from argmap.priors import typed_number as number
 
     single = number(raw)
     if single is not None:

@@ -143,8 +143,8 @@ def parse_prior(pid: str, raw: Any, where: str, lexicon: str = DEFAULT_LEXICON) 
         raise PriorsError(f"{key}: {exc}") from None
 
 
-def _typed_number(text: str) -> float | None:
-    """A probability written as text, "0.5" or "50%", as a number; None for anything else."""
+def typed_number(text: str) -> float | None:
+    """A number written as text, "0.5" or "50%" (a percentage), as a float; None for anything else."""
     raw = text.strip()
     try:
         return float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
@@ -167,7 +167,7 @@ def _parse_prior(pid: str, raw: Any, lexicon: str, origin: str) -> Prior:
             raise ValueError(f"fixed value {v} is outside [0, 1]; give a probability")
         return Prior(pid, f"fixed {v:g}", value=v, origin=origin)
     if isinstance(raw, str):
-        number = _typed_number(raw)
+        number = typed_number(raw)
         if number is not None:  # "0.5" or "50%": a probability typed as text
             return _parse_prior(pid, number, lexicon, origin)
         return _phrase(pid, raw, lexicon, None, None, origin)
