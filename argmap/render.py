@@ -216,7 +216,9 @@ def _evidence_json(e: Any, em: Any) -> dict[str, Any]:
 
 
 def _summary_rows(summaries: dict[str, Summary], threshold: float,
-                  share: bool = True) -> list[tuple[str, list[str]]]:
+                  share: bool | str = True) -> list[tuple[str, list[str]]]:
+    """The rows of a target's table; ``share``: the claim's direction ("above" counts the draws above
+    the threshold), True for below, False for no share row (no claim)."""
     s = list(summaries.values())
     rows = [
         ("mean ± mcse", [f"{pct(x.mean)} ± {pct(x.mcse, 2)}" for x in s]),
@@ -224,7 +226,9 @@ def _summary_rows(summaries: dict[str, Summary], threshold: float,
         ("median", [pct(x.median) for x in s]),
         ("90% interval", [interval(x.p05, x.p95) for x in s]),
     ]
-    if share:  # only a claim about a threshold makes the share below it worth a row
+    if share == "above":
+        rows.append((f"share of draws > {level(threshold)}", [f"{1 - x.prob_below_threshold:.1%}" for x in s]))
+    elif share:  # only a claim about a threshold makes the share below it worth a row
         rows.append((f"share of draws < {level(threshold)}", [f"{x.prob_below_threshold:.1%}" for x in s]))
     return rows
 
@@ -288,7 +292,7 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any, priors: Any 
         for head, _ in columns:
             table.add_column(head, justify="right")
         for label, cells in _summary_rows({str(i): s for i, (_, s) in enumerate(columns)}, est.threshold,
-                                          est.claim is not None):
+                                          est.claim or False):
             table.add_row(label, *cells)
         console.print(table)
     else:  # a narrow terminal: one small table per headline node, its label and id in the title
@@ -303,7 +307,7 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any, priors: Any 
                 {"value": est.targets[node]}
             for name in summaries:
                 table.add_column(name if updated else "", justify="right", no_wrap=True)
-            for label, cells in _summary_rows(summaries, est.threshold, est.claim is not None):
+            for label, cells in _summary_rows(summaries, est.threshold, est.claim or False):
                 table.add_row(label, *cells)
             console.print(table)
     for node in est.targets:
@@ -335,12 +339,14 @@ def estimate_report(est: Estimate, amap: ArgumentMap, console: Any, priors: Any 
     for node, claim in amap.claims.items():
         groups.setdefault(claim.group or "other", []).append(node)
     for g, members in groups.items():
-        nodes.add_row(f"[bold]{amap.group_title(g)}[/]", *[""] * blanks)
+        if len(groups) > 1:  # a map without groups needs no group rows
+            nodes.add_row(f"[bold]{amap.group_title(g)}[/]", *[""] * blanks)
         for node in members:
             s = est.nodes[node]
             prior = [pct(est.prior_nodes[node].mean)] if updated else []
             label = amap.claims[node].label
-            first = [f"  {label}\n  [dim]{node}[/]"] if narrow else ["  " + label, node]
+            indent = "  " if len(groups) > 1 else ""
+            first = [f"{indent}{label}\n{indent}[dim]{node}[/]"] if narrow else [indent + label, node]
             nodes.add_row(*first, *prior, pct(s.mean), interval(s.p05, s.p95))
     console.print(nodes)
     if est.node_sample < est.draws:

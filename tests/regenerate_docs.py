@@ -150,9 +150,76 @@ def regenerate(path: Path) -> int:
     return count
 
 
+# A walk-through (docs/tutorial.md) is a sequence, run in order in an empty folder: files the reader
+# writes, and commands whose output (stdout, then stderr) follows a ``$`` line.
+FILE = re.compile(r"<!-- file: ([\w.-]+) -->\n```toml\n(.*?)```\n<!-- /file -->", re.S)
+STEP = re.compile(r"<!-- step: (argmap [^>]*?) -->\n```\n(.*?)```\n<!-- /step -->", re.S)
+WALK = re.compile(f"{FILE.pattern}|{STEP.pattern}", re.S)
+
+
+def run_step(command: str) -> str:
+    """A walk-through step's output as the reader sees it in a terminal 100 columns wide."""
+    from typer.testing import CliRunner
+
+    from argmap.cli import app
+
+    result = CliRunner().invoke(app, shlex.split(command)[1:], env={"COLUMNS": "100"})
+    if result.exit_code not in (0, 1):
+        raise RuntimeError(f"{command!r} exited {result.exit_code}: {result.stderr or result.exception}")
+    text = "\n".join(line.rstrip() for line in (result.stdout + result.stderr).splitlines())
+    return f"$ {command}\n{text}\n"
+
+
+def walk(text: str, folder: Path) -> list[tuple[str, str, str]]:
+    """Run a walk-through in ``folder`` (its files written, its steps run, in order).
+
+    Returns (command, shown, produced) for each step.
+    """
+    import os
+
+    out = []
+    cwd = Path.cwd()
+    os.chdir(folder)
+    try:
+        for m in WALK.finditer(text):
+            if m[1] is not None:  # a file the reader writes
+                (folder / m[1]).write_text(m[2], encoding="utf-8")
+            else:
+                out.append((m[3], m[4], run_step(m[3])))
+    finally:
+        os.chdir(cwd)
+    return out
+
+
+def regenerate_walk(path: Path) -> int:
+    """Rewrite the step outputs of a walk-through document, running it in a temporary folder."""
+    import tempfile
+
+    text = path.read_text(encoding="utf-8")
+    if not STEP.search(text):
+        return 0
+    with tempfile.TemporaryDirectory() as folder:
+        produced = iter(walk(text, Path(folder)))
+
+        def fill(m: re.Match) -> str:
+            if m[1] is not None:
+                return m[0]
+            _, _, output = next(produced)
+            return f"<!-- step: {m[3]} -->\n```\n{output}```\n<!-- /step -->"
+        new = WALK.sub(fill, text)
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return len(STEP.findall(text))
+
+
 def main() -> None:
     """Regenerate every document's samples and say how many were written."""
     total = 0
+    for path in documents():
+        n = regenerate_walk(path)
+        if n:
+            print(f"{path.relative_to(ROOT)}: {n} walk-through step(s)", file=sys.stderr)
+        total += n
     for path in documents():
         n = regenerate(path)
         if n:

@@ -106,6 +106,17 @@ def test_every_embedded_output_is_current(doc: str, command: str, lang: str, sho
     assert shown == run(command, raw=bool(lang)), f"{doc}: run python -m tests.regenerate_docs"
 
 
+def test_the_tutorial_runs_from_an_empty_folder_as_written(tmp_path) -> None:
+    """docs/tutorial.md's files written and commands run in order, in an empty folder: each command
+    prints what the tutorial shows (its numbers included)."""
+    from tests.regenerate_docs import walk
+
+    steps = walk((ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8"), tmp_path)
+    assert len(steps) >= 6
+    for command, shown, produced in steps:
+        assert shown == produced, f"{command}: run python -m tests.regenerate_docs"
+
+
 def test_readme_prose_numbers_are_current() -> None:
     """The headline paragraph's figures are the exact means the code computes."""
     import argmap
