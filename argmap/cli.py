@@ -242,7 +242,7 @@ ThresholdOpt = Annotated[float | None, typer.Option(parser=parse_probability, ca
                                                     help="The threshold of the claim under test (0.01 or 1%). "
                                                          "Default: the map's.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
-PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Also write a chart to this PNG file.",
+PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Also write a chart to this file (.png or .svg).",
                                               dir_okay=False)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Let --plot replace an existing file.")]
 
@@ -250,9 +250,14 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Let --plot replace an e
 def check_plot(plot: Path | None, force: bool) -> None:
     """Refuse a --plot path before any work is done (wrong ending, missing folder, existing file)."""
     if plot is not None:
-        from argmap.files import check_writable
+        from argmap.plots import check_path
 
-        check_writable(plot, ".png", force)
+        check_path(plot, force)
+
+
+def wrote(path: Path, what: str = "") -> None:
+    """The line that says a file was written (stderr, so that stdout stays the report or the JSON)."""
+    typer.echo(f"wrote {path}{what}", err=True)
 
 
 def fail(message: str) -> None:
@@ -394,10 +399,15 @@ def estimate(
                      progressbar=not as_json and sys.stderr.isatty())
         if save is not None:
             write_atomically(save, lambda tmp: result.idata.to_netcdf(str(tmp)), force)
+            kept = (f": every draw ({result.draws:,})" if result.node_sample == result.draws else
+                    f": the first {result.node_sample:,} of the {result.draws:,} draws of each variable "
+                    "(the memory budget's limit)")
+            wrote(save, kept)
         if plot is not None:
             from argmap.plots import distribution
 
-            distribution(result, plot, force)
+            distribution(result, plot, force, label=amap.claims[result.target].label)
+            wrote(plot)
     except ArgmapError as exc:
         fail(str(exc))
     if as_json:
@@ -434,7 +444,8 @@ def sensitivity(
         if plot is not None:
             from argmap.plots import tornado
 
-            tornado(result, plot, force=force)
+            tornado(result, plot, force=force, label=amap.claims[result.target].label)
+            wrote(plot)
     except ArgmapError as exc:
         fail(str(exc))
     if as_json:
@@ -479,6 +490,7 @@ def implied(
             from argmap.plots import implied_shifts
 
             implied_shifts(result, amap, plot, force=force)
+            wrote(plot)
     except ArgmapError as exc:
         fail(str(exc))
     if as_json:

@@ -301,3 +301,15 @@ def test_every_public_function_has_a_numpydoc_docstring() -> None:
         assert doc, name
         if inspect.isfunction(obj):
             assert "Parameters\n----------" in doc and "Returns\n-------" in doc, name
+
+
+def test_plots_by_ending_with_a_wrote_line(cli, tmp_path) -> None:
+    svg = tmp_path / "p.svg"
+    r = cli("estimate", "--draws", "2000", "--plot", str(svg))
+    assert r.exit_code == 0 and svg.read_text().lstrip().startswith(("<?xml", "<svg"))
+    assert r.stderr.strip() == f"wrote {svg}"
+    png = tmp_path / "t.png"
+    r = cli("sensitivity", "--samples", "128", "--plot", str(png))
+    assert r.exit_code == 0 and png.read_bytes()[:4] == b"\x89PNG" and f"wrote {png}" in r.stderr
+    assert_one_error(cli("estimate", "--plot", str(tmp_path / "p.jpg")), "ending in .png or .svg")
+    assert not (tmp_path / "p.jpg").exists()
