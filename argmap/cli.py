@@ -657,6 +657,38 @@ priors_app = typer.Typer(help="Write and check priors files.", no_args_is_help=T
 app.add_typer(priors_app, name="priors")
 
 
+@app.command()
+def page(
+    output: Annotated[Path, typer.Argument(help="The HTML file to write.", dir_okay=False)],
+    map_name: MapOpt = None,
+    priors: PriorsOpt = None,
+    draws: Annotated[int, typer.Option(parser=parse_count, callback=_draws, metavar="N",
+                                       help="Parameter draws for the intervals and the chart.")] = 100_000,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
+    force: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+    evidence: Annotated[list[str] | None, typer.Option(
+        "--evidence", "-e", help="Also show the posterior given this evidence file (repeatable).")] = None,
+    given: Annotated[list[str] | None, typer.Option(
+        "--given", help="Also show what a statement such as 'NODE < 1%' implies (repeatable).")] = None,
+) -> None:
+    """Write one self-contained HTML page to share a map: the graph, the estimate and sliders."""
+    from argmap.page import write_page
+
+    try:
+        amap, pri = select(map_name, priors)
+        statements = None
+        if given:
+            from argmap.analyses.implied import parse_given
+
+            statements = [parse_given(g) for g in given]
+        extra = load_evidence(evidence)
+        size = write_page(output, amap, pri, draws=draws, seed=seed, force=force,
+                          evidence=(list(pri.evidence) + extra) or None, statements=statements)
+    except ArgmapError as exc:
+        fail(str(exc))
+    wrote(output, f": {size / 1024:.0f} kB, opens with no network")
+
+
 STARTER_MAP = """\
 # A starter map written by `argmap new`: replace the example with the argument you are mapping.
 # Each [[node]] is a claim that is true or false; formats: docs/formats.md; a walk-through:

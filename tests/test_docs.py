@@ -117,6 +117,13 @@ def test_the_tutorial_runs_from_an_empty_folder_as_written(tmp_path) -> None:
         assert shown == produced, f"{command}: run python -m tests.regenerate_docs"
 
 
+def test_the_example_page_is_current() -> None:
+    """docs/example-page.html is what argmap page writes now (python -m tests.page_screenshot)."""
+    from tests.page_screenshot import PAGE, example_page_text
+
+    assert PAGE.read_text(encoding="utf-8") == example_page_text(), "run python -m tests.page_screenshot"
+
+
 def test_readme_prose_numbers_are_current() -> None:
     """The headline paragraph's figures are the exact means the code computes."""
     import argmap
