@@ -30,10 +30,11 @@ class FileCheck:
 def _kind(data: dict) -> str:
     if "node" in data or "include" in data:
         return "map"
-    if any(k in data for k in ("evidence", "test", "model", "method")) and "priors" not in data:
-        return "evidence"
-    if any(k in data for k in ("priors", "extends", "statement")):
+    # keys only a priors file has come first: a priors file may hold [[evidence]] too
+    if any(k in data for k in ("priors", "extends", "statement", "lexicon", "map")):
         return "priors"
+    if any(k in data for k in ("evidence", "test", "model", "method")):
+        return "evidence"
     return "unknown"
 
 
@@ -157,6 +158,8 @@ def _map_facts(path: str) -> FileCheck:
         used |= {c.numerator, c.denominator} | amap.ancestors(c.numerator)
     if amap.lever:
         used.add(amap.lever)
+    # an at_least_one_of node copies its template: the template is used, though not as a parent
+    used |= {amap.claims[n].template for n in list(used) if amap.claims[n].template}
     unused = [n for n in amap.claims if n not in used]
     plan = exact.plans(amap)[0]
     method = "junction tree" if plan.method == "tree" else "topological walk"

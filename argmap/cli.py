@@ -215,7 +215,13 @@ def parse_probability(text: str) -> float:
 
 def parse_count(text: str) -> int:
     """A whole number as people type it: 100000, 100_000, 100,000, 1e5."""
-    raw = str(text).strip().replace("_", "").replace(",", "")
+    import re
+
+    raw = str(text).strip().replace("_", "")
+    if "," in raw:  # only as a thousands separator: 100,000 (1,5 is not a count)
+        if not re.fullmatch(r"\d{1,3}(,\d{3})+", raw):
+            raise typer.BadParameter(f"{text!r} is not a whole number; write 100000, 100,000 or 1e5")
+        raw = raw.replace(",", "")
     try:
         value = float(raw)
     except ValueError:
@@ -381,7 +387,8 @@ def estimate(
             watcher = Watcher(map_name, priors, width=out.width, color_system=out.color_system,
                                evidence_names=evidence or (), target=target, threshold=threshold,
                                draws=draws, seed=seed, kappa=parse_kappa_option(kappa),
-                               method="nuts" if nuts else "auto")
+                               method="nuts" if nuts else "auto", chains=chains, tune=tune,
+                               posterior_draws=posterior_draws)
             try:
                 watch_loop(watcher, out)
             except _Interrupted:  # Ctrl-C is how a watch ends: a clean exit, the last report on screen
@@ -998,8 +1005,12 @@ def _answer(raw: str) -> object:
     if single is not None:
         return single
     m = re.fullmatch(r"\s*([0-9.eE+]+%?)\s*(?:-|–|to)\s*([0-9.eE+]+%?)\s*", raw)
-    if m and number(m.group(1)) is not None and number(m.group(2)) is not None:
-        return {"ci90": [number(m.group(1)), number(m.group(2))]}
+    if m:
+        lo, hi = m.group(1), m.group(2)
+        if lo.endswith("%") != hi.endswith("%"):  # 5-40%: both ends are percentages
+            lo, hi = lo.rstrip("%") + "%", hi.rstrip("%") + "%"
+        if number(lo) is not None and number(hi) is not None:
+            return {"ci90": [number(lo), number(hi)]}
     m = re.fullmatch(r"\s*beta\s*\(\s*([0-9.eE+]+)\s*,\s*([0-9.eE+]+)\s*\)\s*", raw, re.I)
     if m and number(m.group(1)) is not None and number(m.group(2)) is not None:
         return {"beta": [number(m.group(1)), number(m.group(2))]}

@@ -19,13 +19,14 @@ from argmap.errors import ArgmapError, FileFormatError, LimitError, NotFoundErro
 
 MAX_FILE_BYTES = 1_000_000  # a map or priors file is a few kB; anything near this is a mistake
 # the files read while a `recording()` block runs (argmap estimate --watch watches them)
-_READ: ContextVar[list[Path] | None] = ContextVar("argmap_files_read", default=None)
+_READ: ContextVar[list[tuple[Path, Any]] | None] = ContextVar("argmap_files_read", default=None)
 
 
 @contextmanager
-def recording() -> Iterator[list[Path]]:
-    """Collect the path of every TOML file read inside the block (extends and includes too)."""
-    paths: list[Path] = []
+def recording() -> Iterator[list[tuple[Path, Any]]]:
+    """Collect every TOML file read inside the block (extends and includes too), each with its
+    (modification time, size) taken just before it was read, or None when it could not be stat'ed."""
+    paths: list[tuple[Path, Any]] = []
     token = _READ.set(paths)
     try:
         yield paths
@@ -36,8 +37,12 @@ def recording() -> Iterator[list[Path]]:
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file, with size and syntax errors reported as one line naming the file."""
     seen = _READ.get()
-    if seen is not None:
-        seen.append(path)
+    if seen is not None:  # stamped before reading: an edit saved while the run goes on is seen as new
+        try:
+            st = path.stat()
+            seen.append((path, (st.st_mtime_ns, st.st_size)))
+        except OSError:
+            seen.append((path, None))
     if path.exists() and not path.is_file():
         raise FileFormatError(f"{path}: not a regular file (a folder or a device); give a TOML file")
     if not path.is_file():

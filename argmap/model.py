@@ -143,12 +143,14 @@ class DrawCache:
 
     A parameter's draws depend only on the seed, its id and its Beta, so after an edit to a priors
     file a rerun redraws only the parameters whose priors changed. Entries a run did not use are
-    dropped by :meth:`prune`.
+    dropped by :meth:`prune`; at most ``budget`` bytes are kept (512 MiB by default).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, budget: int = 1 << 29) -> None:
         self._kept: dict[tuple, np.ndarray] = {}
         self._used: set[tuple] = set()
+        self.budget = budget  # bytes of draws kept at most; past it, new draws are not kept
+        self._bytes = 0
 
     def get(self, key: tuple) -> np.ndarray | None:
         self._used.add(key)
@@ -156,11 +158,14 @@ class DrawCache:
 
     def put(self, key: tuple, draws: np.ndarray) -> None:
         self._used.add(key)
-        self._kept[key] = draws
+        if key not in self._kept and self._bytes + draws.nbytes <= self.budget:
+            self._kept[key] = draws
+            self._bytes += draws.nbytes
 
     def prune(self) -> None:
         """Forget the draws the last run did not use."""
         self._kept = {k: v for k, v in self._kept.items() if k in self._used}
+        self._bytes = sum(v.nbytes for v in self._kept.values())
         self._used = set()
 
 

@@ -67,7 +67,8 @@ def select(map_name: str | Path | None = None,
         from argmap.priors import load_priors_file
 
         amap = load_map(map_name or DEFAULT_MAP)
-        files = [load_priors_file(amap.default_priors or DEFAULT_PRIORS)]
+        base = amap.path.parent if amap.default_priors and amap.path is not None else None
+        files = [load_priors_file(amap.default_priors or DEFAULT_PRIORS, base)]  # a path is the map file's
     return amap, combine(files, amap)
 
 

@@ -72,8 +72,12 @@ class Watcher:
             except ArgmapError as exc:
                 self.error = str(exc)
             finally:
-                # stamped after reading: an edit made while this ran is seen by the next poll
-                self.stamps = {p: _stamp(p) for p in dict.fromkeys(paths)}
+                # each file as it was when read (the first read, if several): an edit saved while this
+                # ran differs from it, and the next poll sees it
+                stamps: dict[Path, tuple[int, int] | None] = {}
+                for path, stamp in paths:
+                    stamps.setdefault(path, stamp)
+                self.stamps = stamps
         self.updated = time.time()
         self.seconds = time.perf_counter() - start
 

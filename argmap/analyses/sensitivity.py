@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from argmap.errors import LimitError
-from argmap.exact import circuit_for, evaluate, moment_values, set_value, shifted_moments
+from argmap.exact import circuit_for, depends_on, evaluate, moment_values, set_value, shifted_moments
 from argmap.maps import ArgumentMap
 from argmap.priors import Priors
 
@@ -140,9 +140,18 @@ def sensitivity(amap: ArgumentMap, priors: Priors, *, target: str | None = None,
         prior = priors.entries[pid]
         lo, hi = (float(v) for v in stats.beta.ppf([0.05, 0.95], prior.a, prior.b))
         at = {v: expected(set_value(means, circuit, pid, v)) for v in (0.0, 1.0, lo, hi)}
-        slope = at[1.0] - at[0.0]  # E[P(target)] is affine in this parameter
+        slope = at[1.0] - at[0.0]
         be = None
-        if slope != 0:
+        copied = any(base == pid and depends_on(circuit, target, name)
+                     for name, (base, _) in circuit.derived.items())
+        if copied:  # through an at_least_one_of copy, E[P] is monotone in it but not affine: solve
+            from scipy import optimize
+
+            def gap(v: float, pid: str = pid) -> float:
+                return expected(set_value(means, circuit, pid, v)) - threshold
+            if gap(0.0) * gap(1.0) < 0:
+                be = float(optimize.brentq(gap, 0.0, 1.0, xtol=1e-12))
+        elif slope != 0:  # E[P(target)] is affine in this parameter
             v = (threshold - at[0.0]) / slope
             be = v if 0 <= v <= 1 else None
         claim = amap.claims[amap.parameters[pid].node]
