@@ -42,7 +42,7 @@ def _map_problems(data: dict, path: Path) -> list[str]:
     """Every problem of a map file: each schema error, each unknown or repeated id, then the rest."""
     from pydantic import ValidationError
 
-    from argmap.files import validation_failure
+    from argmap.files import validation_problem
     from argmap.maps import MAP_KEYS, _models, parse_map
 
     _, map_file = _models()
@@ -52,8 +52,7 @@ def _map_problems(data: dict, path: Path) -> list[str]:
     except ValidationError as exc:
         out = []
         for err in exc.errors():
-            one = type("One", (), {"errors": lambda self, err=err: [err]})()
-            out.append(str(validation_failure(path, one, MAP_KEYS, raw_nodes)))
+            out.append(str(validation_problem(path, err, MAP_KEYS, raw_nodes)))
         return list(dict.fromkeys(out))
     problems: list[str] = []
     nodes = [n for n in raw_nodes or [] if isinstance(n, dict)]

@@ -794,13 +794,11 @@ def check(
 def _starting_priors(map_name: str | None, start: str | None):  # noqa: ANN202
     """The map, and the priors to start from: --from, else the map's own, else wheaton for a shipped
     map, else none. Partial files are fine: what they lack becomes a placeholder to fill."""
-    from argmap.maps import MAPS_DIR
     from argmap.priors import load_priors_file
     from argmap.selection import load_files
 
     amap, _ = load_files(map_name, [start] if start else [])
-    shipped = amap.path is not None and amap.path.parent == MAPS_DIR.resolve()
-    name = start or amap.default_priors or ("wheaton" if shipped else None)
+    name = start or amap.default_priors or ("wheaton" if amap.shipped else None)
     if name is None:
         return amap, {}, ()
     base = amap.path.parent if (amap.default_priors and not start and amap.path) else None
@@ -837,11 +835,8 @@ def _write_priors(output: Path, amap, start: dict, names: tuple, force: bool,  #
                       "argmap estimate will use this file.")
     import os
 
-    from argmap.maps import MAPS_DIR
-
-    shipped = amap.path is None or amap.path.parent == MAPS_DIR.resolve()
     # a map file is named by its path from the priors file's folder (paths in a file are the file's)
-    where = amap.id if shipped else os.path.relpath(amap.path, output.resolve().parent)
+    where = amap.id if amap.shipped or amap.path is None else os.path.relpath(amap.path, output.resolve().parent)
     text = priors_file_text(header, output.stem, f"My priors, starting from {source}.", where, entries)
     write_atomically(output, lambda tmp: tmp.write_text(text, encoding="utf-8"), force)
     return len(entries), holes

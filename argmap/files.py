@@ -34,15 +34,20 @@ def recording() -> Iterator[list[tuple[Path, Any]]]:
         _READ.reset(token)
 
 
+def stamp(path: Path) -> tuple[int, int] | None:
+    """A file's (modification time, size), None when it cannot be stat'ed: what tells an edit."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file, with size and syntax errors reported as one line naming the file."""
     seen = _READ.get()
     if seen is not None:  # stamped before reading: an edit saved while the run goes on is seen as new
-        try:
-            st = path.stat()
-            seen.append((path, (st.st_mtime_ns, st.st_size)))
-        except OSError:
-            seen.append((path, None))
+        seen.append((path, stamp(path)))
     if path.exists() and not path.is_file():
         raise FileFormatError(f"{path}: not a regular file (a folder or a device); give a TOML file")
     if not path.is_file():
@@ -113,7 +118,12 @@ def validation_failure(
     ``allowed`` maps a section name ('' for the top level) to the keys valid there, for the hint
     given with an unknown key.
     """
-    err = exc.errors()[0]  # type: ignore[attr-defined]
+    return validation_problem(path, exc.errors()[0], allowed, items)  # type: ignore[attr-defined]
+
+
+def validation_problem(path: Path, err: dict[str, Any], allowed: dict[str, Iterable[str]],
+                       items: list[Any] | None = None) -> ArgmapError:
+    """One error of a pydantic ``ValidationError`` (an item of its ``errors()``) as an ``ArgmapError``."""
     loc = tuple(err["loc"])
     key = key_path(loc, items)
     kind = err["type"]

@@ -145,6 +145,13 @@ class ArgumentMap:
     # map tests no claim: its report gives the numbers and no verdict)
     claim: str | None = "below"
 
+    @property
+    def shipped(self) -> bool:
+        """Whether this is one of argmap's own maps (named by id; a user's map is named by its path)."""
+        from argmap.resources import is_shipped
+
+        return is_shipped(self.path)
+
     def claim_for(self, target: str | None, threshold: float | None) -> str | None:
         """The claim a run tests: the map's own about its own target; with another target, none
         unless a threshold is given (then that P(target) lies on the map's side of it, else below)."""

@@ -98,6 +98,7 @@ def page_data(amap: ArgumentMap, priors: Priors, est: Any, sens: Any | None,
     """Everything the page shows and computes, as JSON-ready data."""
     from argmap.exact import circuit_for
     from argmap.model import node_var
+    from argmap.resources import is_shipped
 
     circuit = circuit_for(amap)
     pos = layout(amap)
@@ -119,9 +120,9 @@ def page_data(amap: ArgumentMap, priors: Priors, est: Any, sens: Any | None,
     target = est.target
     return {
         "map": amap.id, "title": amap.title, "source": amap.source or "", "priors": list(priors.names),
-        "extends": str(priors.files[0].path) if single and not _shipped(priors.files[0].path)
+        "extends": str(priors.files[0].path) if single and not is_shipped(priors.files[0].path)
         else (priors.names[0] if single else None),
-        "map_ref": amap.id if _shipped(amap.path) else str(amap.path),
+        "map_ref": amap.id if amap.shipped or amap.path is None else str(amap.path),
         "target": target, "targets": list(est.targets), "threshold": est.threshold, "claim": est.claim,
         "nodes": nodes, "params": params,
         "circuit": {"ops": ops, "outputs": circuit.outputs,
@@ -138,13 +139,6 @@ def page_data(amap: ArgumentMap, priors: Priors, est: Any, sens: Any | None,
                  "h": max((y for _, y in pos.values()), default=0) + BOX_H + GAP_Y,
                  "box_w": BOX_W, "box_h": BOX_H},
     }
-
-
-def _shipped(path: Path | None) -> bool:
-    from argmap.maps import MAPS_DIR
-    from argmap.resources import priors_dir
-
-    return path is None or path.parent.resolve() in (MAPS_DIR.resolve(), priors_dir().resolve())
 
 
 def render_page(data: dict[str, Any]) -> str:

@@ -350,10 +350,7 @@ def combine(files: list[PriorsFile], amap: ArgumentMap, known: frozenset[str] | 
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         names = ", ".join(f.name for f in files)
-        from argmap.maps import MAPS_DIR
-
-        shipped = amap.path is not None and amap.path.parent == MAPS_DIR.resolve()
-        fix = ("add it, or extend a file that has it (extends = \"agnostic\")" if shipped else
+        fix = ("add it, or extend a file that has it (extends = \"agnostic\")" if amap.shipped else
                f"add it, or write a file with every parameter to fill in: argmap priors init FILE --map "
                f"{amap.path or amap.id}")
         raise PriorsError(f"{names}: priors.{_quote(missing[0])}: missing{more}; every parameter "

@@ -22,6 +22,11 @@ def priors_dir() -> Path:
     return packaged if packaged.is_dir() else PACKAGE.parent / "priors"
 
 
+def is_shipped(path: Path | None) -> bool:
+    """Whether a map or priors file is one that ships with argmap (in its maps or priors folder)."""
+    return path is not None and path.parent.resolve() in (MAPS_DIR.resolve(), priors_dir().resolve())
+
+
 def shipped_names(folder: Path) -> list[str]:
     """The names (file stems) of the TOML files in a shipped folder."""
     return sorted(p.stem for p in folder.glob("*.toml"))

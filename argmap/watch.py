@@ -20,14 +20,6 @@ from argmap.errors import ArgmapError
 POLL_SECONDS = 0.2
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
-
-
 class Watcher:
     """The state of a watched estimate: the files it read, its last good report and its last error."""
 
@@ -49,7 +41,9 @@ class Watcher:
 
     def changed(self) -> bool:
         """Whether any file the last refresh read was modified, created or removed since."""
-        return any(_stamp(p) != s for p, s in self.stamps.items())
+        from argmap.files import stamp
+
+        return any(stamp(p) != s for p, s in self.stamps.items())
 
     def refresh(self) -> None:
         """Read the files again and recompute; on an error keep the last good report."""

@@ -30,17 +30,22 @@ def documents() -> list[Path]:
     return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-def run(command: str, raw: bool = False) -> str:
-    """The output a reader sees for ``command``, after a ``$ command`` line unless ``raw``."""
+def _shown(command: str, exit_codes: tuple[int, ...], with_stderr: bool) -> str:
+    """What ``command`` prints in a terminal 100 columns wide, lines right-stripped."""
     from typer.testing import CliRunner
 
     from argmap.cli import app
 
-    args = shlex.split(command)[1:]
-    result = CliRunner().invoke(app, args, env={"COLUMNS": "100"})
-    if result.exit_code not in (0,):
+    result = CliRunner().invoke(app, shlex.split(command)[1:], env={"COLUMNS": "100"})
+    if result.exit_code not in exit_codes:
         raise RuntimeError(f"{command!r} exited {result.exit_code}: {result.stderr or result.exception}")
-    text = "\n".join(line.rstrip() for line in result.stdout.splitlines())
+    out = result.stdout + result.stderr if with_stderr else result.stdout
+    return "\n".join(line.rstrip() for line in out.splitlines())
+
+
+def run(command: str, raw: bool = False) -> str:
+    """The output a reader sees for ``command``, after a ``$ command`` line unless ``raw``."""
+    text = _shown(command, (0,), with_stderr=False)
     return f"{text}\n" if raw else f"$ {command}\n{text}\n"
 
 
@@ -158,16 +163,8 @@ WALK = re.compile(f"{FILE.pattern}|{STEP.pattern}", re.S)
 
 
 def run_step(command: str) -> str:
-    """A walk-through step's output as the reader sees it in a terminal 100 columns wide."""
-    from typer.testing import CliRunner
-
-    from argmap.cli import app
-
-    result = CliRunner().invoke(app, shlex.split(command)[1:], env={"COLUMNS": "100"})
-    if result.exit_code not in (0, 1):
-        raise RuntimeError(f"{command!r} exited {result.exit_code}: {result.stderr or result.exception}")
-    text = "\n".join(line.rstrip() for line in (result.stdout + result.stderr).splitlines())
-    return f"$ {command}\n{text}\n"
+    """A walk-through step's output (stdout, then stderr: a step may show an error) after ``$ command``."""
+    return f"$ {command}\n{_shown(command, (0, 1), with_stderr=True)}\n"
 
 
 def walk(text: str, folder: Path) -> list[tuple[str, str, str]]:

@@ -267,7 +267,7 @@ def first_order_indices(amap: ArgumentMap, priors: Priors,
     batched circuit evaluation (two columns per parameter) serves every node. ``variances`` maps each
     node to Var(P(node)), from the draws.
     """
-    from argmap.exact import depends_on, derived_moments
+    from argmap.exact import derived_moments
 
     circuit = circuit_for(amap)
     uncertain = priors.uncertain

@@ -125,7 +125,7 @@ def test_help_vs_importing_typer_and_rich() -> None:
 PEAK = """
 import sys
 from argmap.cli import app
-sys.argv = ["argmap", "estimate", "--json", "--draws", "{draws}"]
+sys.argv = ["argmap", *sys.argv[1:]]
 try:
     app()
 except SystemExit:
@@ -135,10 +135,15 @@ print(next(line.split()[1] for line in status.splitlines() if line.startswith("V
 """
 
 
-def _peak_mb(draws: int) -> float:
-    r = subprocess.run([sys.executable, "-c", PEAK.format(draws=draws)], capture_output=True, text=True,
-                       check=True, env=BENCH_ENV)
+def peak_mb(*args: str, env: dict | None = None) -> float:
+    """Run ``argmap ARGS`` in a new process; its peak resident memory in MB."""
+    r = subprocess.run([sys.executable, "-c", PEAK, *args], capture_output=True, text=True, check=True,
+                       env=env or BENCH_ENV)
     return int(r.stderr.strip().splitlines()[-1]) / 1024
+
+
+def _peak_mb(draws: int) -> float:
+    return peak_mb("estimate", "--json", "--draws", str(draws))
 
 
 def test_ten_million_draws_in_bounded_memory() -> None:

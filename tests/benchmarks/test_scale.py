@@ -14,31 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.benchmarks.test_performance import BENCH_ENV, interleaved, report
+from tests.benchmarks.test_performance import BENCH_ENV, interleaved, peak_mb, report
 from tests.randommaps import write_random
 
 pytestmark = pytest.mark.benchmark
 
-# the peak resident memory of this process's own address space (VmHWM, in kB): getrusage's ru_maxrss
-# would also count the memory of the process it was forked from (Linux keeps it across exec)
-PEAK = """
-import sys
-from argmap.cli import app
-sys.argv = ["argmap", *sys.argv[1:]]
-try:
-    app()
-except SystemExit:
-    pass
-status = open("/proc/self/status").read()
-print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), file=sys.stderr)
-"""
-
-
-def _argmap(*args: str, env: dict | None = None) -> float:
-    """Run argmap in a new process; its peak resident memory in MB."""
-    r = subprocess.run([sys.executable, "-c", PEAK, *args], capture_output=True, text=True, check=True,
-                       env=env or BENCH_ENV)
-    return int(r.stderr.strip().splitlines()[-1]) / 1024
 
 
 def _import_pymc() -> None:
@@ -62,10 +42,10 @@ def test_two_hundred_claims_end_to_end(maps, tmp_path) -> None:
 
     def cold() -> None:
         cache = tmp_path / f"cache{len(peaks)}"  # a new, empty cache each time
-        peaks.append(_argmap(*args, env={**BENCH_ENV, "ARGMAP_CACHE_DIR": str(cache)}))
+        peaks.append(peak_mb(*args, env={**BENCH_ENV, "ARGMAP_CACHE_DIR": str(cache)}))
 
     def warm() -> None:
-        peaks.append(_argmap(*args))
+        peaks.append(peak_mb(*args))
 
     t_cold, t_imp = interleaved(cold, _import_pymc, reps=3)
     r_cold = report("200-claim random map, 100k draws, end to end, empty cache", t_cold, t_imp,
@@ -122,9 +102,9 @@ def test_shipped_first_run_vs_warm(tmp_path) -> None:
 def test_sensitivity_on_two_hundred_claims_in_bounded_memory(maps) -> None:
     m, p = maps[200]
     t = time.perf_counter()
-    peak = _argmap("sensitivity", "--map", str(m), "--priors", str(p), "--json")
+    peak = peak_mb("sensitivity", "--map", str(m), "--priors", str(p), "--json")
     seconds = time.perf_counter() - t
-    base = _argmap("estimate", "--map", str(m), "--priors", str(p), "--json")
+    base = peak_mb("estimate", "--map", str(m), "--priors", str(p), "--json")
     print(f"\n| `argmap sensitivity` on the 200-claim map (8,192 base samples, {seconds:.1f} s): peak "
           f"resident memory | {peak:.0f} MB | `argmap estimate` on it {base:.0f} MB | {peak / base:.2f}x "
           "| <= 1,536 MB |")
